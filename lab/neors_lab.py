@@ -521,7 +521,9 @@ def cmd_status(args):
 
 
 def node_exec(node, *argv, **kw):
-    return docker("exec", container(node), *argv, **kw)
+    # -i only when there is something to feed: docker exec drops stdin without it.
+    flags = ["-i"] if kw.get("input_text") is not None else []
+    return docker("exec", *flags, container(node), *argv, **kw)
 
 
 def chain_dir_files(node):
@@ -545,9 +547,10 @@ def cmd_fault(args):
     elif kind == "thaw":
         node_exec(node, "systemctl", "kill", "--signal=SIGCONT", "neo-rs")
     elif kind == "cut-p2p":
-        rules = ("table inet neors_lab_fault { chain in { type filter hook input priority -10; "
-                 "tcp dport %d drop; tcp sport %d drop; } chain out { type filter hook output "
-                 "priority -10; tcp dport %d drop; tcp sport %d drop; } }") % ((P2P_PORT,) * 4)
+        rules = ("table inet neors_lab_fault {\n"
+                 " chain in { type filter hook input priority -10; tcp dport %d drop; tcp sport %d drop; }\n"
+                 " chain out { type filter hook output priority -10; tcp dport %d drop; tcp sport %d drop; }\n"
+                 "}\n") % ((P2P_PORT,) * 4)
         node_exec(node, "nft", "-f", "-", input_text=rules)
         # Established sessions would otherwise linger until their own timeouts.
         node_exec(node, "ss", "-K", "state", "established", "(", "sport", "=", ":%d" % P2P_PORT,
