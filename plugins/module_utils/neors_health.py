@@ -1,0 +1,370 @@
+# -*- coding: utf-8 -*-
+# Copyright: neors.ops contributors
+# Apache License 2.0 (see LICENSE)
+"""Judging logic of neors_health: pure functions from gathered facts to the result
+contract (docs/health-result.md). No I/O here except read_state/write_json_atomic.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import tempfile
+import time
+
+HEALTHY = 'healthy'
+DEGRADED = 'degraded'
+UNHEALTHY = 'unhealthy'
+UNKNOWN = 'unknown'
+
+_SEVERITY = {HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2}
+CHECKPOINT_STRIDES = (16, 256, 4096, 65536, 1048576)
+CHECK_NAMES = ('service', 'process', 'rpc', 'block_height', 'peers', 'logs', 'disk', 'ports')
+
+
+def check(status, message, value):
+    return {'status': status, 'message': message, 'value': value}
+
+
+def worst(statuses):
+    """Worst of the statuses; unknown counts as nothing (its cause is reported elsewhere)."""
+    result = HEALTHY
+    for status in statuses:
+        if _SEVERITY.get(status, -1) > _SEVERITY[result]:
+            result = status
+    return result
+
+
+def overall_status(checks):
+    return worst(c['status'] for c in checks.values())
+
+
+def checkpoint_heights(block_count):
+    """Heights whose hashes let the controller compare nodes at different heights.
+
+    For each stride s: m = ((h-1)//s)*s and m - s (when >= 0), plus genesis 0.
+    Highest first, no duplicates; empty when the chain has no block.
+    """
+    try:
+        h = int(block_count)
+    except (TypeError, ValueError):
+        return []
+    if h < 1:
+        return []
+    heights = set([0])
+    for s in CHECKPOINT_STRIDES:
+        m = ((h - 1) // s) * s
+        for candidate in (m, m - s):
+            if candidate >= 0:
+                heights.add(candidate)
+    return sorted(heights, reverse=True)
+
+
+def utc_timestamp(epoch):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
+
+
+# ---------------------------------------------------------------------------
+# individual checks
+
+
+def judge_service(unit_info, error=None, unit=None):
+    if error is not None:
+        value = {'unit': unit, 'load_state': None, 'active_state': None, 'sub_state': None,
+                 'main_pid': None, 'n_restarts': None}
+        return check(UNHEALTHY, 'cannot determine state of service %s: %s' % (unit, error), value)
+    name = unit_info['unit']
+    if unit_info.get('load_state') == 'not-found':
+        return check(UNHEALTHY, 'service %s is not installed (unit not found)' % name, unit_info)
+    restarts = unit_info.get('n_restarts')
+    restart_note = ', %d restart(s)' % restarts if restarts else ''
+    if unit_info.get('active_state') != 'active':
+        return check(UNHEALTHY, 'service %s is %s (%s)%s' % (
+            name, unit_info.get('active_state'), unit_info.get('sub_state'), restart_note), unit_info)
+    return check(HEALTHY, 'service %s is active (%s)%s' % (name, unit_info.get('sub_state'), restart_note),
+                 unit_info)
+
+
+def judge_process(info, name, memory_warn_mb):
+    keys = ('pid', 'rss_kb', 'rss_mb', 'cpu_percent', 'uptime_seconds', 'open_fds')
+    value = {'name': name}
+    for k in keys:
+        value[k] = (info or {}).get(k)
+    if info is None:
+        return check(UNHEALTHY, 'process %s is not running' % name, value)
+    msg = 'process %s (pid %s) running for %ss, RSS %s MB, CPU %s%%' % (
+        name, value['pid'], value['uptime_seconds'], value['rss_mb'], value['cpu_percent'])
+    if value['rss_mb'] is not None and value['rss_mb'] > memory_warn_mb:
+        return check(DEGRADED, 'high memory usage: RSS %s MB > %s MB (pid %s)' % (
+            value['rss_mb'], _num(memory_warn_mb), value['pid']), value)
+    return check(HEALTHY, msg, value)
+
+
+def _num(x):
+    return '%g' % x if isinstance(x, float) else str(x)
+
+
+def _network(version):
+    if isinstance(version, dict) and isinstance(version.get('protocol'), dict):
+        return version['protocol'].get('network')
+    return None
+
+
+def _useragent(version):
+    return version.get('useragent') if isinstance(version, dict) else None
+
+
+def judge_rpc(facts, rpc_warn_ms):
+    latencies = dict(facts.get('latency_ms') or {})
+    max_latency = max(latencies.values()) if latencies else None
+    version = facts.get('version')
+    error = facts.get('core_error')
+    value = {'url': facts.get('url'), 'latency_ms': latencies, 'max_latency_ms': max_latency,
+             'useragent': _useragent(version), 'network': _network(version), 'error': error}
+    if error:
+        return check(UNHEALTHY, error, value)
+    notes = []
+    status = HEALTHY
+    slow = sorted((m, ms) for m, ms in latencies.items() if ms > rpc_warn_ms)
+    if slow:
+        status = DEGRADED
+        notes.append('slow RPC: ' + ', '.join('%s took %s ms' % (m, _num(ms)) for m, ms in slow)
+                     + ' (> %s ms)' % _num(rpc_warn_ms))
+    if facts.get('checkpoints_error'):
+        status = worst([status, DEGRADED])
+        notes.append('checkpoint hashes unavailable: %s' % facts['checkpoints_error'])
+        value['error'] = facts['checkpoints_error']
+    if notes:
+        return check(status, '; '.join(notes), value)
+    return check(HEALTHY, 'RPC answering (%s, max latency %s ms)' % (value['useragent'], _num(max_latency)), value)
+
+
+def judge_block_height(height, network, state, now, stall_seconds, reference_height=None,
+                       max_lag_blocks=10, tracking=True):
+    """Return (check, new_state). new_state None means: leave the state file alone."""
+    prev = state.get('height') if isinstance(state, dict) else None
+    value = {'height': height, 'previous_height': prev, 'advanced': None, 'seconds_since_advance': None,
+             'reference_height': reference_height, 'lag': None}
+    if height is None:
+        return check(UNKNOWN, 'block height unavailable (RPC failed)', value), None
+
+    fresh = {'height': height, 'network': network, 'last_advance_epoch': now, 'observed_epoch': now}
+    status, messages, new_state = HEALTHY, [], None
+    if not tracking:
+        messages.append('height %d (stall tracking disabled)' % height)
+    elif not _valid_state(state):
+        new_state = fresh
+        messages.append('height %d: first observation' % height)
+    elif state.get('network') is not None and network is not None and state['network'] != network:
+        new_state = fresh
+        status = DEGRADED
+        messages.append('network changed from %s to %s: stall tracking reset at height %d'
+                        % (state['network'], network, height))
+    elif height < prev:
+        new_state = fresh
+        status = DEGRADED
+        messages.append('height went down from %d to %d (restore or resync?): stall tracking reset'
+                        % (prev, height))
+    elif height > prev:
+        new_state = fresh
+        value['advanced'] = True
+        value['seconds_since_advance'] = 0
+        messages.append('height %d (+%d since previous check)' % (height, height - prev))
+    else:
+        last_advance = state['last_advance_epoch']
+        since = max(int(now - last_advance), 0)
+        value['advanced'] = False
+        value['seconds_since_advance'] = since
+        new_state = dict(state, observed_epoch=now, network=network if network is not None else state.get('network'))
+        if since > stall_seconds:
+            status = UNHEALTHY
+            messages.append('height %d has not advanced for %d s (limit %d s)' % (height, since, stall_seconds))
+        else:
+            messages.append('height %d unchanged for %d s (limit %d s)' % (height, since, stall_seconds))
+
+    if reference_height is not None:
+        lag = reference_height - height
+        value['lag'] = lag
+        if lag > max_lag_blocks:
+            status = worst([status, UNHEALTHY])
+            messages.append('%d blocks behind reference height %d (max %d)' % (lag, reference_height, max_lag_blocks))
+        else:
+            messages.append('lag %d blocks vs reference %d' % (lag, reference_height))
+    return check(status, '; '.join(messages), value), new_state
+
+
+def _valid_state(state):
+    if not isinstance(state, dict):
+        return False
+    h, t = state.get('height'), state.get('last_advance_epoch')
+    return (isinstance(h, int) and not isinstance(h, bool)
+            and isinstance(t, (int, float)) and not isinstance(t, bool))
+
+
+def judge_peers(facts, min_peers):
+    peers = facts.get('peers') if isinstance(facts.get('peers'), dict) else None
+    connected = []
+    unconnected_count = bad_count = None
+    if peers is not None:
+        for p in peers.get('connected') or []:
+            if isinstance(p, dict):
+                connected.append('%s:%s' % (p.get('address'), p.get('port')))
+        unconnected_count = len(peers.get('unconnected') or [])
+        bad_count = len(peers.get('bad') or [])
+    count = facts.get('connection_count')
+    if isinstance(count, bool) or not isinstance(count, int):
+        count = len(connected) if peers is not None else None
+    value = {'connected_count': count, 'connected': connected,
+             'unconnected_count': unconnected_count, 'bad_count': bad_count}
+    if facts.get('core_error'):
+        return check(UNKNOWN, 'not checked: RPC unavailable', value)
+    errors = facts.get('peer_errors') or []
+    if count is None:
+        return check(DEGRADED, 'peer information unavailable: %s' % '; '.join(errors or ['no data']), value)
+    if count < min_peers:
+        return check(DEGRADED, '%d connected peer(s), fewer than min_peers %d' % (count, min_peers), value)
+    if errors:
+        return check(DEGRADED, '%d connected peer(s); %s' % (count, '; '.join(errors)), value)
+    return check(HEALTHY, '%d connected peer(s)' % count, value)
+
+
+def judge_logs(log_result, source, window_seconds, critical_window, error=None):
+    value = {'source': source, 'window_seconds': window_seconds, 'error_count': None,
+             'critical_count': None, 'recent': []}
+    if error is not None:
+        return check(DEGRADED, 'cannot read logs: %s' % error, value)
+    for k in ('error_count', 'critical_count', 'recent'):
+        value[k] = log_result[k]
+    errors, critical = value['error_count'], value['critical_count']
+    if critical:
+        where = 'in the last %d s' % critical_window if source == 'journal' else 'in the log file tail'
+        return check(UNHEALTHY, '%d critical log line(s) %s (%d error line(s) in window); last: %s'
+                     % (critical, where, errors, value['recent'][-1] if value['recent'] else ''), value)
+    if errors:
+        return check(DEGRADED, '%d error line(s) in the last %d s' % (errors, window_seconds)
+                     if source == 'journal' else '%d error line(s) in the log file tail' % errors, value)
+    return check(HEALTHY, 'no error lines', value)
+
+
+def judge_disk(disk, warn_percent, crit_percent, path=None, error=None):
+    keys = ('total_bytes', 'used_bytes', 'free_bytes', 'used_percent', 'inodes_total', 'inodes_used',
+            'inodes_percent', 'data_dir_bytes')
+    value = {'path': (disk or {}).get('path', path)}
+    for k in keys:
+        value[k] = (disk or {}).get(k)
+    if error is not None:
+        return check(UNHEALTHY, str(error), value)
+    used = value['used_percent']
+    inodes = value['inodes_percent']
+    worst_pct = max(used, inodes if inodes is not None else 0)
+    what = 'disk usage %s%%' % _num(used)
+    if inodes is not None:
+        what += ', inodes %s%%' % _num(inodes)
+    what += ' on %s' % value['path']
+    if worst_pct >= crit_percent:
+        return check(UNHEALTHY, '%s (critical >= %s%%)' % (what, _num(crit_percent)), value)
+    if worst_pct >= warn_percent:
+        return check(DEGRADED, '%s (warning >= %s%%)' % (what, _num(warn_percent)), value)
+    return check(HEALTHY, what, value)
+
+
+def judge_ports(listening, rpc_port, p2p_port, error=None):
+    value = {'rpc': {'port': rpc_port, 'listening': None}, 'p2p': {'port': p2p_port, 'listening': None}}
+    if error is not None:
+        return check(DEGRADED, 'cannot check listening ports: %s' % error, value)
+    missing = []
+    for name, port in (('rpc', rpc_port), ('p2p', p2p_port)):
+        value[name]['listening'] = port in listening
+        if not value[name]['listening']:
+            missing.append('%s port %s' % (name, port))
+    if missing:
+        return check(UNHEALTHY, 'not listening: %s' % ', '.join(missing), value)
+    return check(HEALTHY, 'listening on rpc port %s and p2p port %s' % (rpc_port, p2p_port), value)
+
+
+# ---------------------------------------------------------------------------
+# result
+
+
+def node_summary(checks, checkpoints=None):
+    def val(name, key):
+        return ((checks.get(name) or {}).get('value') or {}).get(key)
+    return {
+        'height': val('block_height', 'height'),
+        'network': val('rpc', 'network'),
+        'useragent': val('rpc', 'useragent'),
+        'peers': val('peers', 'connected_count'),
+        'rpc_ms': val('rpc', 'max_latency_ms'),
+        'rss_mb': val('process', 'rss_mb'),
+        'cpu_percent': val('process', 'cpu_percent'),
+        'disk_percent': val('disk', 'used_percent'),
+        'error_count': val('logs', 'error_count'),
+        'critical_count': val('logs', 'critical_count'),
+        'checkpoints': checkpoints,
+    }
+
+
+def build_result(checks, timestamp, checkpoints=None):
+    return {
+        'overall_status': overall_status(checks),
+        'timestamp': timestamp,
+        'checks': checks,
+        'node': node_summary(checks, checkpoints),
+    }
+
+
+def unhealthy_summary(checks):
+    """'name (message), ...' for every unhealthy check, in contract order."""
+    names = [n for n in CHECK_NAMES if n in checks] + sorted(n for n in checks if n not in CHECK_NAMES)
+    return ', '.join('%s (%s)' % (n, checks[n]['message']) for n in names if checks[n]['status'] == UNHEALTHY)
+
+
+# ---------------------------------------------------------------------------
+# files
+
+
+def read_state(path):
+    """The stored stall state, or None when absent/unreadable (treated as a first observation)."""
+    try:
+        with open(path, 'r') as f:
+            data = json.load(f)
+    except (OSError, IOError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def ensure_parent_dir(path, mode=0o755):
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        os.makedirs(parent, mode)
+    return parent
+
+
+def write_json_atomic(path, data, mode=0o644):
+    """Write data as JSON so readers never see a partial file (temp file + rename)."""
+    parent = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w') as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write('\n')
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable; not possible on every file system
+        dfd = os.open(parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass

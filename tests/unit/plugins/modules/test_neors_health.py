@@ -1,0 +1,340 @@
+# -*- coding: utf-8 -*-
+"""End-to-end (in-process) tests of the neors_health module.
+
+ansible-core 2.19 reads module args through ``ansible.module_utils.testing.patch_module_args``
+(the old ``basic._ANSIBLE_ARGS = json`` trick no longer carries the serialization profile).
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import time
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.neors.ops.plugins.modules import neors_health as mod
+
+
+class AnsibleExitJson(Exception):
+    pass
+
+
+class AnsibleFailJson(Exception):
+    pass
+
+
+def exit_json(self, **kwargs):
+    kwargs.setdefault('changed', False)
+    raise AnsibleExitJson(kwargs)
+
+
+def fail_json(self, msg, **kwargs):
+    kwargs['failed'] = True
+    kwargs['msg'] = msg
+    raise AnsibleFailJson(kwargs)
+
+
+VERSION = {'tcpport': 30334, 'nonce': 7, 'useragent': '/NEO-GO:0.120.0/',
+           'protocol': {'addressversion': 53, 'network': 860833102, 'msperblock': 1000}}
+SHOW_ACTIVE = 'LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=4242\nNRestarts=0\n'
+CONTRACT_CHECKS = {
+    'service': {'unit', 'load_state', 'active_state', 'sub_state', 'main_pid', 'n_restarts'},
+    'process': {'name', 'pid', 'rss_kb', 'rss_mb', 'cpu_percent', 'uptime_seconds', 'open_fds'},
+    'rpc': {'url', 'latency_ms', 'max_latency_ms', 'useragent', 'network', 'error'},
+    'block_height': {'height', 'previous_height', 'advanced', 'seconds_since_advance', 'reference_height', 'lag'},
+    'peers': {'connected_count', 'connected', 'unconnected_count', 'bad_count'},
+    'logs': {'source', 'window_seconds', 'error_count', 'critical_count', 'recent'},
+    'disk': {'path', 'total_bytes', 'used_bytes', 'free_bytes', 'used_percent', 'inodes_total', 'inodes_used',
+             'inodes_percent', 'data_dir_bytes'},
+    'ports': {'rpc', 'p2p'},
+}
+CONTRACT_NODE = {'height', 'network', 'useragent', 'peers', 'rpc_ms', 'rss_mb', 'cpu_percent', 'disk_percent',
+                 'error_count', 'critical_count', 'checkpoints'}
+
+
+def hex_port(port):
+    return '%04X' % port
+
+
+class Env:
+    """Fake host: systemctl/journalctl answers, a /proc tree, a data dir and the fake RPC server."""
+
+    def __init__(self, tmp_path, server, monkeypatch):
+        self.tmp = tmp_path
+        self.server = server
+        self.commands = []
+        self.journal = (0, '', '')
+        self.systemctl = (0, SHOW_ACTIVE, '')
+        self.proc = tmp_path / 'proc'
+        self.data = tmp_path / 'data'
+        self.data.mkdir()
+        (self.data / 'CURRENT').write_bytes(b'MANIFEST-000001\n')
+        self.state_file = str(tmp_path / 'state' / 'health-state.json')
+        self.make_process(4242)
+        self.listen(server.port, 30334)
+        server.answers.update({
+            'getversion': VERSION, 'getblockcount': 1234, 'getconnectioncount': 2,
+            'getpeers': {'connected': [{'address': '10.213.7.3', 'port': 20333},
+                                       {'address': '10.213.7.4', 'port': 20333}],
+                         'unconnected': [], 'bad': [{'address': '10.213.7.2', 'port': 20333}]},
+            'getblockhash': lambda params: '0x%064x' % params[0],
+        })
+        monkeypatch.setattr(mod, 'PROC_ROOT', str(self.proc))
+        monkeypatch.setattr(mod, 'PROC_NET_TCP', (str(self.proc / 'net' / 'tcp'), str(self.proc / 'net' / 'tcp6')))
+        monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+        monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+        monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, *a, **kw: '/usr/bin/' + name)
+        env = self
+
+        def run_command(self, args, **kwargs):
+            assert isinstance(args, list)
+            env.commands.append(args)
+            return env.systemctl if 'systemctl' in args[0] else env.journal
+        monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+
+    def make_process(self, pid, comm='neo-node', rss_kb=40960):
+        d = self.proc / str(pid)
+        (d / 'fd').mkdir(parents=True, exist_ok=True)
+        (d / 'fd' / '0').write_text('')
+        (d / 'comm').write_text(comm + '\n')
+        (d / 'cmdline').write_bytes(b'/usr/local/bin/' + comm.encode() + b'\0')
+        (d / 'stat').write_text('%d (%s) S 1 %d %d 0 -1 0 0 0 0 0 300 100 0 0 20 0 9 0 1000 0 0\n' % (pid, comm, pid, pid))
+        (d / 'status').write_text('Name:\t%s\nVmRSS:\t%d kB\n' % (comm, rss_kb))
+        (self.proc / 'uptime').write_text('1010.00 2000.00\n')
+
+    def listen(self, *ports):
+        (self.proc / 'net').mkdir(parents=True, exist_ok=True)
+        lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode']
+        for i, port in enumerate(ports):
+            lines.append('   %d: 0100007F:%s 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 %d 1'
+                         % (i, hex_port(port), 100 + i))
+        (self.proc / 'net' / 'tcp').write_text('\n'.join(lines) + '\n')
+
+    def args(self, **kw):
+        a = {'rpc_url': self.server.url, 'rpc_timeout': 2, 'data_dir': str(self.data),
+             'state_file': self.state_file, 'min_peers': 1}
+        a.update(kw)
+        return a
+
+
+@pytest.fixture
+def env(tmp_path, rpc_server, monkeypatch):
+    return Env(tmp_path, rpc_server, monkeypatch)
+
+
+def run(args, check_mode=False):
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with patch_module_args(args):
+        try:
+            mod.main()
+        except AnsibleExitJson as e:
+            return 'exit', e.args[0]
+        except AnsibleFailJson as e:
+            return 'fail', e.args[0]
+    raise AssertionError('module returned without exit_json/fail_json')
+
+
+def assert_contract(result):
+    for key in ('changed', 'overall_status', 'timestamp', 'checks', 'node'):
+        assert key in result
+    assert set(result['checks']) == set(CONTRACT_CHECKS)
+    for name, keys in CONTRACT_CHECKS.items():
+        c = result['checks'][name]
+        assert set(c) == {'status', 'message', 'value'}, name
+        assert c['status'] in ('healthy', 'degraded', 'unhealthy', 'unknown'), name
+        assert set(c['value']) == keys, name
+        assert isinstance(c['message'], str) and c['message'], name
+    assert set(result['node']) == CONTRACT_NODE
+    assert time.strptime(result['timestamp'], '%Y-%m-%dT%H:%M:%SZ')
+    json.dumps(result)
+
+
+def test_healthy_node(env):
+    how, r = run(env.args())
+    assert how == 'exit'
+    assert_contract(r)
+    bad = dict((n, c['message']) for n, c in r['checks'].items() if c['status'] != 'healthy')
+    assert bad == {} and r['overall_status'] == 'healthy' and r['changed'] is False
+    assert r['node']['height'] == 1234 and r['node']['network'] == 860833102
+    assert r['node']['useragent'] == '/NEO-GO:0.120.0/' and r['node']['peers'] == 2
+    assert r['node']['rss_mb'] == 40.0 and r['node']['error_count'] == 0
+    assert r['node']['checkpoints'] == dict((str(x), '0x%064x' % x) for x in (1232, 1216, 1024, 768, 0))
+    assert sorted(r['checks']['rpc']['value']['latency_ms']) == ['getblockcount', 'getconnectioncount',
+                                                                 'getpeers', 'getversion']
+    assert r['node']['rpc_ms'] == r['checks']['rpc']['value']['max_latency_ms']
+    assert r['checks']['process']['value']['pid'] == 4242  # MainPID from systemctl
+    assert r['checks']['ports']['value'] == {'rpc': {'port': env.server.port, 'listening': True},
+                                             'p2p': {'port': 30334, 'listening': True}}
+    assert env.commands[0] == ['/usr/bin/systemctl', 'show', 'neo-rs', '-p',
+                               'LoadState,ActiveState,SubState,MainPID,NRestarts', '--no-pager']
+    assert env.commands[1][:3] == ['/usr/bin/journalctl', '-u', 'neo-rs'] and '-g' in env.commands[1]
+    # checkpoints were fetched in ONE batch request
+    batches = [req for req in env.server.requests if isinstance(req['doc'], list)]
+    assert len(batches) == 1 and len(batches[0]['doc']) == 5
+    # state file written (bookkeeping, not a change), first observation
+    state = json.load(open(env.state_file))
+    assert state['height'] == 1234 and state['network'] == 860833102
+    assert 'first observation' in r['checks']['block_height']['message']
+
+
+def test_second_run_sees_advance_and_stall(env):
+    run(env.args())
+    env.server.answers['getblockcount'] = 1240
+    _, r = run(env.args())
+    bh = r['checks']['block_height']
+    assert bh['status'] == 'healthy' and bh['value']['advanced'] is True and bh['value']['previous_height'] == 1234
+    # pretend the last advance was long ago
+    state = json.load(open(env.state_file))
+    state['last_advance_epoch'] -= 1000
+    json.dump(state, open(env.state_file, 'w'))
+    _, r = run(env.args())
+    assert r['checks']['block_height']['status'] == 'unhealthy'
+    assert 'height 1240 has not advanced for' in r['checks']['block_height']['message']
+    assert r['overall_status'] == 'unhealthy' and r['changed'] is False
+
+
+def test_rpc_refused_is_unhealthy_result_not_failure(env, closed_port_url):
+    how, r = run(env.args(rpc_url=closed_port_url, rpc_port=env.server.port))
+    assert how == 'exit'
+    assert_contract(r)
+    assert r['overall_status'] == 'unhealthy'
+    assert r['checks']['rpc']['status'] == 'unhealthy'
+    assert 'connection refused' in r['checks']['rpc']['message'] and closed_port_url in r['checks']['rpc']['message']
+    assert r['checks']['peers']['status'] == 'unknown' and r['checks']['block_height']['status'] == 'unknown'
+    assert r['node']['height'] is None and r['node']['checkpoints'] is None
+    assert not os.path.exists(env.state_file)  # nothing learnt, nothing stored
+
+
+def test_rpc_timeout_message(env):
+    env.server.delays['getversion'] = 1.5
+    how, r = run(env.args(rpc_timeout=0.5))
+    assert how == 'exit'
+    assert r['checks']['rpc']['message'] == 'RPC getversion at %s timed out after 0.5s' % env.server.url
+
+
+def test_fail_on_unhealthy(env):
+    env.systemctl = (0, SHOW_ACTIVE.replace('ActiveState=active', 'ActiveState=failed')
+                     .replace('SubState=running', 'SubState=failed').replace('MainPID=4242', 'MainPID=0'), '')
+    env.listen(env.server.port)  # p2p port not listening
+    how, r = run(env.args(fail_on_unhealthy=True))
+    assert how == 'fail'
+    assert r['msg'].startswith('node is unhealthy: ')
+    assert 'service (service neo-rs is failed (failed))' in r['msg'] and 'ports (not listening: p2p port 30334)' in r['msg']
+    assert_contract(r)
+    assert r['overall_status'] == 'unhealthy'
+
+
+def test_fail_on_unhealthy_not_triggered_by_degraded(env):
+    env.make_process(4242, rss_kb=200 * 1024)
+    how, r = run(env.args(fail_on_unhealthy=True))
+    assert how == 'exit' and r['overall_status'] == 'degraded'
+    assert r['checks']['process']['status'] == 'degraded'
+
+
+def test_logs_critical_and_info_lines(env):
+    now = time.time()
+    lines = [
+        {'__REALTIME_TIMESTAMP': str(int((now - 30) * 1e6)),
+         'MESSAGE': '2026-12-03T15:00:00.000Z\tERROR\tfailed to persist blockchain\t{"error": "checksum mismatch"}'},
+        {'__REALTIME_TIMESTAMP': str(int((now - 20) * 1e6)),
+         'MESSAGE': 'INFO\tpeer disconnected\t{"addr": "10.0.0.2:20333", "error": "EOF"}'},
+    ]
+    env.journal = (0, '\n'.join(json.dumps(x) for x in lines), '')
+    _, r = run(env.args())
+    logs = r['checks']['logs']
+    assert logs['status'] == 'unhealthy'
+    assert logs['value']['error_count'] == 1 and logs['value']['critical_count'] == 1
+    assert r['node']['critical_count'] == 1
+
+
+def test_log_file_source(env):
+    log = env.tmp / 'neogo.log'
+    log.write_text('INFO\tok\nERROR\tcan\'t connect\t{"error": "refused"}\n')
+    _, r = run(env.args(log_source='file', log_file=str(log)))
+    assert r['checks']['logs']['status'] == 'degraded' and r['checks']['logs']['value']['source'] == 'file'
+    assert not any('journalctl' in c[0] for c in env.commands)
+
+
+def test_missing_data_dir_and_process(env):
+    _, r = run(env.args(data_dir=str(env.tmp / 'nope'), process_name='neogo'))
+    assert r['checks']['disk']['status'] == 'unhealthy'
+    assert r['checks']['disk']['message'] == 'data_dir %s does not exist' % (env.tmp / 'nope')
+    # MainPID 4242 exists, so the process is found through systemd even with another name
+    env.systemctl = (0, SHOW_ACTIVE.replace('MainPID=4242', 'MainPID=0'), '')
+    _, r = run(env.args(process_name='neogo'))
+    assert r['checks']['process']['status'] == 'unhealthy'
+    assert r['checks']['process']['message'] == 'process neogo is not running'
+
+
+def test_check_mode_writes_nothing(env):
+    out = env.tmp / 'out' / 'health.json'
+    how, r = run(env.args(output_path=str(out)), check_mode=True)
+    assert how == 'exit' and r['changed'] is False
+    assert not os.path.exists(env.state_file) and not out.exists()
+
+
+def test_check_mode_reads_state(env):
+    run(env.args())
+    before = open(env.state_file).read()
+    env.server.answers['getblockcount'] = 1300
+    _, r = run(env.args(), check_mode=True)
+    assert r['checks']['block_height']['value']['previous_height'] == 1234
+    assert open(env.state_file).read() == before
+
+
+def test_output_path_written_changed(env):
+    out = env.tmp / 'reports' / 'health.json'
+    how, r = run(env.args(output_path=str(out)))
+    assert how == 'exit' and r['changed'] is True
+    doc = json.load(open(str(out)))
+    assert set(doc) == {'overall_status', 'timestamp', 'checks', 'node'}
+    assert doc['node'] == r['node'] and doc['overall_status'] == r['overall_status']
+
+
+def test_state_file_disabled(env):
+    _, r = run(env.args(state_file=''))
+    assert 'disabled' in r['checks']['block_height']['message']
+    assert not os.path.exists(env.state_file)
+
+
+def test_lag_against_reference(env):
+    _, r = run(env.args(reference_height=1300, max_lag_blocks=10))
+    assert r['checks']['block_height']['status'] == 'unhealthy' and r['checks']['block_height']['value']['lag'] == 66
+
+
+@pytest.mark.parametrize('args, fragment', [
+    ({'log_source': 'file'}, 'log_file'),
+    ({'rpc_url': 'ftp://127.0.0.1:30332/rpc'}, 'rpc_url must be an http:// or https:// URL'),
+    ({'rpc_url': 'http://127.0.0.1:port/rpc'}, 'is malformed'),
+    ({'stall_seconds': -1}, 'stall_seconds must not be negative'),
+    ({'disk_warn_percent': 95}, 'must not be greater than disk_crit_percent'),
+    ({'error_pattern': '(oops'}, 'not a valid regular expression'),
+    ({'log_source': 'syslog'}, 'log_source'),
+])
+def test_bad_options_fail_clearly(env, args, fragment):
+    how, r = run(env.args(**args))
+    assert how == 'fail' and fragment in r['msg']
+    assert env.commands == [] and env.server.requests == []  # nothing was inspected
+
+
+def test_unexpected_exception_is_clean_failure(env, monkeypatch):
+    def boom(*a, **kw):
+        raise KeyError('surprise')
+    monkeypatch.setattr(mod.health, 'judge_disk', boom)
+    how, r = run(env.args())
+    assert how == 'fail'
+    assert r['msg'] == "neors_health failed unexpectedly: KeyError: 'surprise'"
+
+
+def test_unwritable_state_file_warns_only(env, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, w: warnings.append(w))
+    blocker = env.tmp / 'file'
+    blocker.write_text('')
+    how, r = run(env.args(state_file=str(blocker / 'state.json')))
+    assert how == 'exit' and r['changed'] is False
+    assert warnings and 'could not write state file' in warnings[0]
