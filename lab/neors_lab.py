@@ -78,7 +78,7 @@ def log(msg):
 def run(argv, check=True, capture=True, env=None, input_text=None, timeout=None):
     proc = subprocess.run(argv, stdout=subprocess.PIPE if capture else None,
                           stderr=subprocess.PIPE if capture else None, env=env,
-                          input=input_text, universal_newlines=True, timeout=timeout)
+                          input=input_text, universal_newlines=True, timeout=timeout, check=False)
     if check and proc.returncode != 0:
         raise LabError("command failed (%d): %s\n%s" % (
             proc.returncode, " ".join(argv), (proc.stderr or "") + (proc.stdout or "")))
@@ -124,7 +124,7 @@ def ensure_daemon():
          "--pidfile", os.path.join(ddir, "dockerd.pid"),
          "-H", DOCKER_HOST, "--bridge=none", "--iptables=false", "--ip-masq=false"],
         stdout=logf, stderr=logf, stdin=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(120):
+    for dummy_attempt in range(120):
         if daemon_alive():
             return
         time.sleep(0.5)
@@ -140,7 +140,7 @@ def stop_daemon():
         os.kill(pid, 15)
     except (ValueError, ProcessLookupError):
         return
-    for _ in range(60):
+    for dummy_attempt in range(60):
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -195,7 +195,7 @@ def ensure_image():
     imp = subprocess.run(["docker", "-H", DOCKER_HOST, "import",
                           "--change", "ENV container=docker",
                           "--change", 'CMD ["/lib/systemd/systemd"]', "-", IMAGE],
-                         stdin=tar.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdin=tar.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     tar.stdout.close()
     tar.wait()
     if imp.returncode != 0 or tar.returncode != 0:
@@ -280,7 +280,7 @@ def _drive_prompts(argv, answers, timeout=30):
     deadline = time.time() + timeout
     try:
         while time.time() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.2)
+            ready, dummy_writable, dummy_exceptional = select.select([fd], [], [], 0.2)
             if not ready:
                 continue
             try:
@@ -296,7 +296,7 @@ def _drive_prompts(argv, answers, timeout=30):
                 out += b"\n"
     finally:
         os.close(fd)
-    _, status = os.waitpid(pid, 0)
+    dummy_pid, status = os.waitpid(pid, 0)
     if status != 0:
         raise LabError("%s failed: %s" % (" ".join(argv), out.decode(errors="replace")))
 
@@ -417,7 +417,7 @@ def ansible_playbook(playbook, limit=None, extra=None):
     if extra:
         argv += ["-e", json.dumps(extra)]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
-    proc = subprocess.run(argv, env=env, cwd=ROOT)
+    proc = subprocess.run(argv, env=env, cwd=ROOT, check=False)
     if proc.returncode != 0:
         raise LabError("%s failed (exit %d)" % (" ".join(argv), proc.returncode))
 
@@ -515,8 +515,8 @@ def cmd_status(args):
         height = rpc(n, "getblockcount") if unit == "active" else None
         peers = rpc(n, "getconnectioncount") if unit == "active" else None
         print("%-8s %-8s %-10s %8s %6s" % ("node%d" % n, running, unit,
-                                            "-" if height is None else height,
-                                            "-" if peers is None else peers))
+                                           "-" if height is None else height,
+                                           "-" if peers is None else peers))
     return 0
 
 
@@ -633,7 +633,7 @@ def parse_node(text, state):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="neors-lab", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="neors-lab", description=__doc__.split("\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("up")
     p.add_argument("--nodes", type=int, default=0, help="fleet size (default 5, or as is)")

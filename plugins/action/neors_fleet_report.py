@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side fleet report: judge neors_health results and write JSON/Markdown reports.
 
 An action plugin rather than set_fact + copy tasks: every module run on the controller costs

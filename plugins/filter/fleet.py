@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleet filters: neors.ops.fleet_assess, neors.ops.fleet_table, neors.ops.fleet_markdown.
 
 Thin wrappers over plugins/module_utils/neors_fleet.py (pure Python, unit tested);

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Error types shared by the neors.ops module_utils.
 
 Modules catch NeorsError and turn it into a fail_json / check message, so every

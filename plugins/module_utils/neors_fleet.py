@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleet judgement over per-node ``neors.ops.neors_health`` results.
 
 Pure Python (standard library only): no Ansible import, so it is unit tested
@@ -476,8 +476,8 @@ def _problem_nodes(fleet):
 def render_table(fleet):
     """Fixed-width text table plus problems, forks and config errors."""
     nodes = fleet.get('nodes') or []
-    cells = [[_fmt(key, row.get(key)) for _, key, _ in TABLE_COLUMNS] for row in nodes]
-    widths = [len(header) for header, _, _ in TABLE_COLUMNS]
+    cells = [[_fmt(key, row.get(key)) for dummy_header, key, dummy_align in TABLE_COLUMNS] for row in nodes]
+    widths = [len(header) for header, dummy_key, dummy_align in TABLE_COLUMNS]
     for line in cells:
         for i, cell in enumerate(line):
             widths[i] = max(widths[i], len(cell))
@@ -490,7 +490,7 @@ def render_table(fleet):
         return '  '.join(out).rstrip()
 
     lines = ['neors fleet health %s' % (fleet.get('summary') or {}).get('generated_at', ''),
-             fmt_line([h for h, _, _ in TABLE_COLUMNS])]
+             fmt_line([header for header, dummy_key, dummy_align in TABLE_COLUMNS])]
     lines.append('  '.join('-' * w for w in widths))
     if cells:
         lines.extend(fmt_line(c) for c in cells)
@@ -530,13 +530,13 @@ def render_markdown(fleet):
     summary = fleet.get('summary') or {}
     lines = ['# Neo node fleet health: %s' % summary.get('generated_at', ''), '']
     lines.append('**Overall: %s**. %s.' % (('%s' % summary.get('overall', 'unknown')).upper(),
-                                          _summary_line(fleet, overall=False)))
+                                           _summary_line(fleet, overall=False)))
     lines.append('')
-    lines.append('| ' + ' | '.join(h for h, _ in MD_COLUMNS) + ' |')
-    lines.append('|' + '|'.join(('---' if key in ('host', 'status') else '---:') for _, key in MD_COLUMNS) + '|')
+    lines.append('| ' + ' | '.join(header for header, dummy_key in MD_COLUMNS) + ' |')
+    lines.append('|' + '|'.join(('---' if key in ('host', 'status') else '---:') for dummy_header, key in MD_COLUMNS) + '|')
     for row in fleet.get('nodes') or []:
         values = []
-        for _, key in MD_COLUMNS:
+        for dummy_header, key in MD_COLUMNS:
             value = _fmt(key, row.get(key))
             if key == 'status' and row.get('status') != 'healthy':
                 value = '**%s**' % value
@@ -577,7 +577,7 @@ def render_markdown(fleet):
         lines.append('|---|---:|---|---|')
         for fork in fleet['forks']:
             lines.append('| %s | %s | `%s` | `%s` |' % (_md_cell(fork['host']), fork['height'],
-                                                       _md_cell(fork['hash']), _md_cell(fork['majority_hash'])))
+                                                        _md_cell(fork['hash']), _md_cell(fork['majority_hash'])))
         lines.append('')
 
     lines.append('## Configuration errors')

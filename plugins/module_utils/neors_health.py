@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Judging logic of neors_health: pure functions from gathered facts to the result
 contract (docs/health-result.md). No I/O here except read_state/write_json_atomic.
 """
@@ -235,9 +235,8 @@ def judge_logs(log_result, source, window_seconds, critical_window, error=None):
              'critical_count': None, 'recent': []}
     if error is not None:
         return check(DEGRADED, 'cannot read logs: %s' % error, value)
-    for k in ('error_count', 'critical_count', 'recent'):
-        value[k] = log_result[k]
-    errors, critical = value['error_count'], value['critical_count']
+    errors, critical = log_result['error_count'], log_result['critical_count']
+    value.update(error_count=errors, critical_count=critical, recent=log_result['recent'])
     if critical:
         where = 'in the last %d s' % critical_window if source == 'journal' else 'in the log file tail'
         return check(UNHEALTHY, '%d critical log line(s) %s (%d error line(s) in window); last: %s'

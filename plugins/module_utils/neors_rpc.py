@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Minimal Neo N3 JSON-RPC client for modules (stdlib + ansible.module_utils only).
 
 Every failure is an RpcError whose message names the method and the URL, so a
@@ -190,12 +190,12 @@ class RpcClient:
         Falls back to one call per request when the server does not answer a batch
         with a list (JSON-RPC batch is optional for servers).
         """
-        calls = [(m, p) for m, p in calls]
+        calls = list(calls)
         if not calls:
             return []
-        methods = sorted(set(m for m, _ in calls))
+        methods = sorted(set(method for method, dummy_params in calls))
         what = 'batch[%d x %s]' % (len(calls), ','.join(methods))
-        ids = [self._new_id() for _ in calls]
+        ids = [self._new_id() for dummy_call in calls]
         payload = [{'jsonrpc': '2.0', 'method': m, 'params': list(p or []), 'id': i}
                    for (m, p), i in zip(calls, ids)]
         try:

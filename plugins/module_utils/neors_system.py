@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host inspection for neors.ops modules: systemd, /proc, journal/log file, disk, ports.
 
 Commands always go through ``module.run_command`` with argv lists (never a shell

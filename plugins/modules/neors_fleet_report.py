@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Documentation of the controller-side action plugin plugins/action/neors_fleet_report.py."""
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +23,7 @@ description:
     start-up, which matters because the daily job should cost barely more than a ping.
   - Files are written atomically (temporary file and rename); C(daily-latest.json) and
     C(daily-latest.md) always name the newest report.
-author: neors.ops maintainers
+author: neors.ops maintainers (@neors-ops)
 options:
   results:
     description:
@@ -56,11 +56,14 @@ options:
     default: 60
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode the fleet is judged but no file is written.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
 notes:
   - The judging logic lives in C(plugins/module_utils/neors_fleet.py); the filters

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -27,7 +27,7 @@ description:
     what it depends on failed; that dependency is then itself unhealthy). The overall status is the worst
     of the checks, C(unknown) not counted.
 author:
-  - neors.ops maintainers
+  - neors.ops maintainers (@neors-ops)
 extends_documentation_fragment:
   - neors.ops.node
 attributes:
@@ -35,6 +35,7 @@ attributes:
     support: full
     description: In check mode the state file is read but neither it nor O(output_path) is written.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   log_source:

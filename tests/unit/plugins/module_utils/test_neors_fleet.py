@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: neors.ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests for plugins/module_utils/neors_fleet.py (the fleet judgement)."""
 
 from __future__ import absolute_import, division, print_function
@@ -451,7 +451,7 @@ def test_render_markdown():
     assert md.startswith('# Neo node fleet health: %s\n' % GEN_AT)
     assert '**Overall: UNHEALTHY**. 5 nodes: 2 healthy, 0 degraded, 3 unhealthy' in md
     assert '| Node | Status | Height | Lag | Peers | RPC ms | Disk % | Mem MB | Errors |' in md
-    node_table = md.split('## Problems')[0]
+    node_table = md.split('## Problems', maxsplit=1)[0]
     rows = [l for l in node_table.splitlines() if l.startswith('| node') or l.startswith('| other')]
     assert [r.split('|')[1].strip() for r in rows] == ['node1', 'node2', 'node3', 'node10', 'other']
     assert '| node10 | healthy | 1240 | 0 | 3 | 1.9 | 41.0 | 61.3 | 0 |' in md

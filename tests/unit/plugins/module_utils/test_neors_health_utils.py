@@ -131,14 +131,14 @@ def test_tracking_disabled():
 @pytest.mark.parametrize('ref, status, lag', [(1005, 'healthy', 5), (1010, 'healthy', 10), (1011, 'unhealthy', 11),
                                               (990, 'healthy', -10)])
 def test_lag(ref, status, lag):
-    c, _ = judge(1000, None, ref=ref)
+    c, new = judge(1000, None, ref=ref)
     assert c['status'] == status and c['value']['lag'] == lag and c['value']['reference_height'] == ref
     if status == 'unhealthy':
         assert '11 blocks behind reference height 1011' in c['message']
 
 
 def test_lag_and_stall_combined_worst():
-    c, _ = judge(1000, state(1000, NOW - 10), ref=2000)
+    c, new = judge(1000, state(1000, NOW - 10), ref=2000)
     assert c['status'] == 'unhealthy'
 
 

@@ -18,8 +18,7 @@ VERSION = {'tcpport': 30334, 'nonce': 1, 'useragent': '/NEO-GO:0.120.0/',
 def test_error_types():
     e = RpcError('boom', 'timeout', method='getversion', url='http://x')
     assert isinstance(e, NeorsError) and str(e) == 'boom' and e.kind == 'timeout' and e.details == {}
-    with pytest.raises(ValueError):
-        RpcError('x', 'no_such_kind')
+    pytest.raises(ValueError, RpcError, 'x', 'no_such_kind')
 
 
 def test_call_ok_posts_json_rpc(rpc_server):

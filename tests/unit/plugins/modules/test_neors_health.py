@@ -184,14 +184,14 @@ def test_healthy_node(env):
 def test_second_run_sees_advance_and_stall(env):
     run(env.args())
     env.server.answers['getblockcount'] = 1240
-    _, r = run(env.args())
+    how, r = run(env.args())
     bh = r['checks']['block_height']
     assert bh['status'] == 'healthy' and bh['value']['advanced'] is True and bh['value']['previous_height'] == 1234
     # pretend the last advance was long ago
     state = json.load(open(env.state_file))
     state['last_advance_epoch'] -= 1000
     json.dump(state, open(env.state_file, 'w'))
-    _, r = run(env.args())
+    how, r = run(env.args())
     assert r['checks']['block_height']['status'] == 'unhealthy'
     assert 'height 1240 has not advanced for' in r['checks']['block_height']['message']
     assert r['overall_status'] == 'unhealthy' and r['changed'] is False
@@ -244,7 +244,7 @@ def test_logs_critical_and_info_lines(env):
          'MESSAGE': 'INFO\tpeer disconnected\t{"addr": "10.0.0.2:20333", "error": "EOF"}'},
     ]
     env.journal = (0, '\n'.join(json.dumps(x) for x in lines), '')
-    _, r = run(env.args())
+    how, r = run(env.args())
     logs = r['checks']['logs']
     assert logs['status'] == 'unhealthy'
     assert logs['value']['error_count'] == 1 and logs['value']['critical_count'] == 1
@@ -254,18 +254,18 @@ def test_logs_critical_and_info_lines(env):
 def test_log_file_source(env):
     log = env.tmp / 'neogo.log'
     log.write_text('INFO\tok\nERROR\tcan\'t connect\t{"error": "refused"}\n')
-    _, r = run(env.args(log_source='file', log_file=str(log)))
+    how, r = run(env.args(log_source='file', log_file=str(log)))
     assert r['checks']['logs']['status'] == 'degraded' and r['checks']['logs']['value']['source'] == 'file'
     assert not any('journalctl' in c[0] for c in env.commands)
 
 
 def test_missing_data_dir_and_process(env):
-    _, r = run(env.args(data_dir=str(env.tmp / 'nope'), process_name='neogo'))
+    how, r = run(env.args(data_dir=str(env.tmp / 'nope'), process_name='neogo'))
     assert r['checks']['disk']['status'] == 'unhealthy'
     assert r['checks']['disk']['message'] == 'data_dir %s does not exist' % (env.tmp / 'nope')
     # MainPID 4242 exists, so the process is found through systemd even with another name
     env.systemctl = (0, SHOW_ACTIVE.replace('MainPID=4242', 'MainPID=0'), '')
-    _, r = run(env.args(process_name='neogo'))
+    how, r = run(env.args(process_name='neogo'))
     assert r['checks']['process']['status'] == 'unhealthy'
     assert r['checks']['process']['message'] == 'process neogo is not running'
 
@@ -281,7 +281,7 @@ def test_check_mode_reads_state(env):
     run(env.args())
     before = open(env.state_file).read()
     env.server.answers['getblockcount'] = 1300
-    _, r = run(env.args(), check_mode=True)
+    how, r = run(env.args(), check_mode=True)
     assert r['checks']['block_height']['value']['previous_height'] == 1234
     assert open(env.state_file).read() == before
 
@@ -296,13 +296,13 @@ def test_output_path_written_changed(env):
 
 
 def test_state_file_disabled(env):
-    _, r = run(env.args(state_file=''))
+    how, r = run(env.args(state_file=''))
     assert 'disabled' in r['checks']['block_height']['message']
     assert not os.path.exists(env.state_file)
 
 
 def test_lag_against_reference(env):
-    _, r = run(env.args(reference_height=1300, max_lag_blocks=10))
+    how, r = run(env.args(reference_height=1300, max_lag_blocks=10))
     assert r['checks']['block_height']['status'] == 'unhealthy' and r['checks']['block_height']['value']['lag'] == 66
 
 
