@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Benchmark playbooks/daily.yml on the lab of real nodes, as ratios to baselines run in the
 same process (the machines are noisy; absolute seconds mean little, ratios travel).
 
-    python3 bench/daily_bench.py [--nodes 10] [--rounds 3] [--keep]
+    bench/run [--nodes 10] [--rounds 3] [--keep]
 
 Prints, from one run:
   daily.yml / `ansible -m ansible.builtin.ping` over the same N nodes   (target <= 1.5)
@@ -68,7 +67,7 @@ def main():
     timed(ping)
     timed(daily)
     samples = {"ping": [], "ping_1": [], "daily_n": [], "daily_1": []}
-    for _ in range(args.rounds):
+    for dummy_round in range(args.rounds):
         samples["ping"].append(timed(ping))
         samples["ping_1"].append(timed(ping + ["--limit", "node1"]))
         samples["daily_n"].append(timed(daily))
@@ -81,8 +80,8 @@ def main():
                        ("ping_1", "ansible -m ping, 1 node"),
                        ("daily_n", "daily.yml, %d nodes" % args.nodes),
                        ("daily_1", "daily.yml, 1 node")):
-        print("  %-28s %6.2f s   (%s)" % (label, med[key],
-                                           ", ".join("%.2f" % v for v in samples[key])))
+        runs = ", ".join("%.2f" % v for v in samples[key])
+        print("  %-28s %6.2f s   (%s)" % (label, med[key], runs))
     print("ratio daily/ping (%d nodes)        %.2f   target <= 1.5" % (
         args.nodes, med["daily_n"] / med["ping"]))
     print("ratio daily %d nodes / 1 node      %.2f   target <= 2.0" % (

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """neors-lab: a fleet of real Neo N3 nodes (NeoGo from PyPI) in Debian 12 systemd containers.
 
 Everything stateful lives under NEORS_LAB_HOME (default /var/tmp/neors-lab), never in the git

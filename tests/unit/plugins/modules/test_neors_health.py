@@ -338,3 +338,12 @@ def test_unwritable_state_file_warns_only(env, monkeypatch):
     how, r = run(env.args(state_file=str(blocker / 'state.json')))
     assert how == 'exit' and r['changed'] is False
     assert warnings and 'could not write state file' in warnings[0]
+
+
+def test_null_option_fails_clearly(env):
+    # ansible-core rejects an explicit null for a typed option before the module runs: a clear
+    # message naming the option, and nothing inspected.
+    how, r = run(env.args(log_window=None))
+    assert how == 'fail'
+    assert "'log_window'" in r['msg'] and 'NoneType' in r['msg']
+    assert env.commands == [] and env.server.requests == []
