@@ -12,7 +12,8 @@ inventory. The nodes themselves are deployed by the collection's own role
     neors-lab fault KIND NODE                   fault injection for tests and demos
     neors-lab heal NODE                         undo any fault: redeploy with a fresh chain dir
 
-Fault kinds: stop, start, freeze, thaw, cut-p2p, heal-p2p, fork, corrupt-truncate-ldb,
+Fault kinds: stop, start, freeze, thaw, cut-p2p, heal-p2p, fork, other-network,
+corrupt-truncate-ldb,
 corrupt-garble-ldb (node keeps running and answering RPC but cannot persist),
 corrupt-delete-current, corrupt-garble-manifest, corrupt-delete-ldb.
 """
@@ -556,15 +557,18 @@ def cmd_fault(args):
                   "or", "dport", "=", ":%d" % P2P_PORT, ")", check=False)
     elif kind == "heal-p2p":
         node_exec(node, "nft", "delete", "table", "inet", "neors_lab_fault", check=False)
-    elif kind == "fork":
-        # Its own one-validator chain with the fleet's magic: same network, different history.
+    elif kind in ("fork", "other-network"):
+        # fork: its own one-validator chain with the fleet's magic (same network, different
+        # history). other-network: the same, on another network magic (a misconfigured node).
         binary = ensure_neogo()
         wallet = os.path.join(LAB_HOME, "wallets", "fork-node%d.json" % node)
         key = ensure_wallet(binary, wallet, "fork%d" % node)
+        magic = NETWORK_MAGIC if kind == "fork" else NETWORK_MAGIC + 1
         ansible_playbook("lab_deploy.yml", limit="node%d" % node, extra={
             "neors_node_wallet_src": wallet, "neors_node_standby_committee": [key],
             "neors_node_validators_count": 1, "neors_node_seed_list": [],
-            "neors_node_min_peers": 0, "neors_node_reset_data": True})
+            "neors_node_min_peers": 0, "neors_node_reset_data": True,
+            "neors_node_network_magic": magic})
     elif kind.startswith("corrupt-"):
         corrupt(node, kind[len("corrupt-"):])
     else:

@@ -93,6 +93,21 @@ def test_node_on_its_own_chain_is_reported_forked(run_daily, faulty):
     assert not daily.report["config_errors"]
 
 
+def test_node_of_another_network_is_a_configuration_error(run_daily, faulty, fleet):
+    faulty("other-network", RPC_NODE)
+    wait(3)
+    daily = run_daily()
+    assert daily.rc != 0
+    errors = " | ".join(daily.report["config_errors"])
+    assert str(fleet["magic"]) in errors and str(fleet["magic"] + 1) in errors, errors
+    assert daily.row(RPC_NODE)["status"] == "unhealthy"
+    assert "network" in daily.problems(RPC_NODE)
+    # Not averaged in: its low height neither makes it "lagging" nor drags the fleet down,
+    # and its different hashes are not called a fork.
+    assert daily.report["forks"] == []
+    assert_rest_healthy(daily, RPC_NODE)
+
+
 def test_check_mode_changes_nothing_on_the_nodes(run_daily):
     run_daily()  # make sure every node has a state file
     before = {host: node_file(host, STATE_FILE) for host in ("node1", "node5")}
