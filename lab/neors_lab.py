@@ -621,8 +621,9 @@ def cmd_heal(args):
     node_exec(node, "nft", "delete", "table", "inet", "neors_lab_fault", check=False)
     ansible_playbook("lab_deploy.yml", limit="node%d" % node,
                      extra={"neors_node_reset_data": True})
-    # A restarted journal keeps old corruption errors; clear this node's so health is judged
-    # on what the healed node does from now on.
+    # A healed node starts over: its old journal (corruption errors) and the health module's
+    # memory of its height/network would otherwise colour the next checks.
+    node_exec(node, "rm", "-f", "/var/lib/neors-ops/health-state.json", check=False)
     node_exec(node, "journalctl", "--rotate", check=False)
     node_exec(node, "journalctl", "--vacuum-time=1s", check=False)
     log("node%d healed (fresh chain dir, resynced from peers)" % node)

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import tempfile
 
 from ansible.plugins.action import ActionBase
@@ -47,15 +48,21 @@ def _write_atomic(path, text):
         raise
 
 
-def _prune(report_dir, prefix, keep):
-    """Delete the oldest timestamped reports beyond `keep` (latest copies are never pruned)."""
+def _prune(report_dir, prefix, keep, current):
+    """Delete the oldest of THIS prefix's timestamped reports beyond `keep`.
+
+    Only names this plugin writes (PREFIX-YYYYMMDDTHHMMSSZ.json/.md) are candidates, so other
+    fleets' reports (PREFIX-mainnet-...) and unrelated files in a shared directory are never
+    touched; the report just written and the -latest copies never are either.
+    """
     if keep <= 0:
         return []
-    stamped = sorted(name for name in os.listdir(report_dir)
-                     if name.startswith(prefix + '-') and name.endswith('.json')
-                     and name != prefix + '-latest.json')
+    stamp = re.compile(r'^%s-(\d{8}T\d{6}Z)\.json$' % re.escape(prefix))
+    stamped = sorted(name for name in os.listdir(report_dir) if stamp.match(name))
     removed = []
     for name in stamped[:-keep]:
+        if name == current:
+            continue
         for path in (os.path.join(report_dir, name),
                      os.path.join(report_dir, name[:-len('.json')] + '.md')):
             if os.path.exists(path):
@@ -84,6 +91,10 @@ class ActionModule(ActionBase):
         if not report_dir or self._task.check_mode:
             return result
         prefix = args['report_prefix']
+        if not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$', prefix):
+            return dict(result, failed=True,
+                        msg='report_prefix %r must be a plain file name prefix '
+                            '(letters, digits, ".", "_", "-")' % (prefix,))
         stamp = fleet['summary']['generated_at'].replace('-', '').replace(':', '')
         try:
             if not os.path.isdir(report_dir):
@@ -98,7 +109,8 @@ class ActionModule(ActionBase):
                 path = os.path.join(report_dir, '%s-latest.%s' % (prefix, ext))
                 _write_atomic(path, rendered[ext])
                 result['report_files'].append(path)
-            result['removed_reports'] = _prune(report_dir, prefix, args['keep_reports'])
+            result['removed_reports'] = _prune(report_dir, prefix, args['keep_reports'],
+                                               '%s-%s.json' % (prefix, stamp))
         except (IOError, OSError) as exc:
             return dict(result, failed=True,
                         msg='cannot write the fleet report in %s: %s' % (report_dir, exc))

@@ -131,15 +131,19 @@ def _net_key(value):
         return text
 
 
+# getblockcount of a chain whose block indexes fill uint32.
+MAX_BLOCK_COUNT = 2 ** 32
+
+
 def _as_int(value):
     if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         try:
             return int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # "inf", "1e999", NaN
             return None
 
 
@@ -240,9 +244,19 @@ def _base_row(host, result):
                 if h is not None and block_hash:
                     state['checkpoints'][h] = '%s' % (block_hash,)
         state['answered'] = row['network'] is not None
+        if row['height'] is not None and not 0 <= row['height'] <= MAX_BLOCK_COUNT:
+            # Neo N3 block indexes are uint32: such a height is a bad answer, and as the
+            # fleet's tip it would make every other node look hopelessly behind.
+            _mark(row, 'unhealthy', 'impossible block height %s' % row['height'])
+            row['height'] = None
+        elif row['height'] is not None and row['network'] is None:
+            # Without its network magic a node cannot be put beside the others: judging its
+            # lag or hashes against a fleet it may not belong to would be a guess.
+            _mark(row, 'unhealthy', 'node reported no network magic (getversion without '
+                  'protocol.network): its lag and forks cannot be judged')
 
     problems = _module_problems(result)
-    if row['status'] != 'healthy' and not problems and not failed and overall in _RANK:
+    if overall in _RANK and overall != 'healthy' and not problems and not failed:
         problems.append('module overall_status is %s' % overall)
     row['problems'].extend(problems)
     return row, state
@@ -398,18 +412,23 @@ def assess_fleet(results, max_lag_blocks=10, expected_network=None, generated_at
                     if reference is not None and states[h]['answered']
                     and rows_by_host[h]['network'] == reference]
 
-    # Lag, against the highest node of the reference network only.
-    heights = [rows_by_host[h]['height'] for h in in_reference if rows_by_host[h]['height'] is not None]
+    # Forks first: a forked node's height belongs to another chain, so it must neither set
+    # the fleet's tip (a fork running ahead would make every honest node "lag") nor be
+    # judged for lag itself.
+    fork_check, forks = _fork_check(in_reference, states, rows_by_host, config_errors)
+    forked = set(fork['host'] for fork in forks)
+    on_chain = [h for h in in_reference if h not in forked]
+
+    # Lag, against the highest non-forked node of the reference network only.
+    heights = [rows_by_host[h]['height'] for h in on_chain if rows_by_host[h]['height'] is not None]
     max_height = max(heights) if heights else None
-    for host in in_reference:
+    for host in on_chain:
         row = rows_by_host[host]
         if row['height'] is None or max_height is None:
             continue
         row['lag'] = max_height - row['height']
         if row['lag'] > lag_limit:
             _mark(row, 'unhealthy', 'lag %d blocks > %d' % (row['lag'], lag_limit))
-
-    fork_check, forks = _fork_check(in_reference, states, rows_by_host, config_errors)
 
     nodes = [rows_by_host[h] for h in hosts]
     counts = dict((s, 0) for s in STATUS_ORDER)

@@ -45,13 +45,17 @@ options:
     type: path
     default: ''
   report_prefix:
-    description: File name prefix of the reports.
+    description:
+      - File name prefix of the reports (letters, digits, C(.), C(_), C(-)). Give each fleet
+        sharing a O(report_dir) its own prefix; pruning only ever touches
+        C(PREFIX-YYYYMMDDTHHMMSSZ.json/.md) files of this prefix.
     type: str
     default: daily
   keep_reports:
     description:
       - How many timestamped reports of this prefix to keep in O(report_dir); older ones are
-        deleted. V(0) keeps them all.
+        deleted (never the one just written, never the C(-latest) copies, never other files).
+        V(0) keeps them all.
     type: int
     default: 60
 attributes:

@@ -200,7 +200,8 @@ CASES = [
                  'node3': health(1100, chain='evil', fork_at=1000)},
         kwargs={'max_lag_blocks': 1000},
         statuses={'node1': 'healthy', 'node2': 'healthy', 'node3': 'unhealthy'},
-        overall='unhealthy', max_height=1240, lags={'node3': 140},
+        # a forked node's height is another chain's: no lag is judged for it
+        overall='unhealthy', max_height=1240, lags={'node3': None},
         config_errors=0,
         forks=[{'host': 'node3', 'height': 1024, 'hash': block_hash(1024, 'evil', 1000),
                 'majority_hash': block_hash(1024)}],
@@ -214,12 +215,49 @@ CASES = [
         results={'node1': health(1240), 'node2': health(1240), 'node3': health(1240, chain='x', fork_at=1230)},
         kwargs={},
         statuses={'node1': 'healthy', 'node2': 'healthy', 'node3': 'unhealthy'},
-        overall='unhealthy', max_height=1240, lags={'node3': 0},
+        overall='unhealthy', max_height=1240, lags={'node3': None},
         config_errors=0,
         forks=[{'host': 'node3', 'height': 1232, 'hash': block_hash(1232, 'x', 1230),
                 'majority_hash': block_hash(1232)}],
         fork_height=1232,
         problems={},
+    ),
+    dict(
+        # a fork running AHEAD must not set the fleet's tip: the honest nodes do not lag
+        id='forked-node-ahead',
+        results={'node1': health(1240), 'node2': health(1239),
+                 'node3': health(1260, chain='fast', fork_at=1100)},
+        kwargs={},
+        statuses={'node1': 'healthy', 'node2': 'healthy', 'node3': 'unhealthy'},
+        overall='unhealthy', max_height=1240, lags={'node1': 0, 'node2': 1, 'node3': None},
+        config_errors=0,
+        forks=[{'host': 'node3', 'height': 1232, 'hash': block_hash(1232, 'fast', 1100),
+                'majority_hash': block_hash(1232)}],
+        fork_height=1232,
+        problems={'node1': [], 'node2': []},
+    ),
+    dict(
+        # a height beyond uint32 is a bad answer, not the fleet's tip
+        id='impossible-height',
+        results={'node1': health(1240), 'node2': health(1239),
+                 'node3': health(2 ** 40, checkpoints=False)},
+        kwargs={},
+        statuses={'node1': 'healthy', 'node2': 'healthy', 'node3': 'unhealthy'},
+        overall='unhealthy', max_height=1240, lags={'node1': 0, 'node2': 1, 'node3': None},
+        config_errors=0, forks=[], fork_height=1232,
+        problems={'node3': ['impossible block height %d' % 2 ** 40]},
+    ),
+    dict(
+        # answered, but without a network magic: not silently left out as "healthy"
+        id='no-network-magic',
+        results={'node1': health(1240), 'node2': health(1239),
+                 'node3': health(5, network=None, chain='other')},
+        kwargs={},
+        statuses={'node1': 'healthy', 'node2': 'healthy', 'node3': 'unhealthy'},
+        overall='unhealthy', max_height=1240, lags={'node1': 0, 'node2': 1, 'node3': None},
+        config_errors=0, forks=[], fork_height=1232,
+        problems={'node3': ['node reported no network magic (getversion without '
+                            'protocol.network): its lag and forks cannot be judged']},
     ),
     dict(
         id='two-networks-majority',
@@ -422,7 +460,7 @@ def test_render_table():
     assert body[0] == ['node1', 'unhealthy', '-', '-', '-', '-', '-', '-', '-']
     assert body[1] == ['node2', 'healthy', '1240', '0', '3', '12.3', '55.5', '70.0', '3'] or \
         body[1] == ['node2', 'healthy', '1240', '0', '3', '12.3', '55.6', '70.0', '3']
-    assert body[2][:4] == ['node3', 'unhealthy', '1100', '140']
+    assert body[2][:4] == ['node3', 'unhealthy', '1100', '-']
     assert body[4][:4] == ['other', 'unhealthy', '9', '-']
     # fixed width: every data line has the header's column starts
     header = lines[1]
