@@ -106,6 +106,32 @@ def daemon_alive():
                   timeout=20).returncode == 0
 
 
+def _pid_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return handle.read().split(b"\0")
+    except (IOError, OSError):
+        return []
+
+
+def clear_stale_daemon(ddir):
+    """A daemon of ours that died (the session ended, kill -9) leaves its pid file behind and
+    dockerd refuses to start over it; one that lives but does not answer is stopped."""
+    pidfile = os.path.join(ddir, "dockerd.pid")
+    if not os.path.exists(pidfile):
+        return
+    try:
+        pid = int(open(pidfile).read().strip())
+    except ValueError:
+        pid = 0
+    argv = _pid_cmdline(pid) if pid > 0 else []
+    if argv and os.path.basename(argv[0]) == b"dockerd" and DOCKER_HOST.encode() in argv:
+        log("private dockerd (pid %d) does not answer: stopping it" % pid)
+        os.kill(pid, 9)
+        time.sleep(1)
+    os.remove(pidfile)
+
+
 def ensure_daemon():
     if daemon_alive():
         return
@@ -114,6 +140,7 @@ def ensure_daemon():
             raise LabError("%s is not installed (scripts/lib.sh installs docker.io)" % tool)
     ddir = os.path.join(LAB_HOME, "docker")
     os.makedirs(ddir, exist_ok=True)
+    clear_stale_daemon(ddir)
     log("starting private dockerd (state in %s)" % ddir)
     logf = open(os.path.join(ddir, "dockerd.log"), "ab")
     # --bridge=none/--iptables=false: the daemon must not touch the VM's own firewall or
