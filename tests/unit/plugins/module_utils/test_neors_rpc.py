@@ -2,7 +2,11 @@
 from __future__ import absolute_import, division, print_function
 
 import base64
+import gzip
 import json
+import signal
+import socket
+import threading
 import time
 
 import pytest
@@ -208,3 +212,220 @@ def test_gather_rpc_bad_height_and_peer_errors(rpc_server):
     assert facts['height'] == 5 and len(facts['peer_errors']) == 2  # both peer methods missing
     assert all('Method not found' in e for e in facts['peer_errors'])
     assert json.dumps(facts)  # plain data only
+
+
+# ---------------------------------------------------------------------------
+# Hostile servers: raw sockets on 127.0.0.1, so headers and bodies can be anything.
+
+class CannedServer:
+    """Answers every connection with ``response`` (bytes); from byte ``drip_from`` on, one
+    byte every ``drip`` seconds (each byte resets a per-read socket timeout), for at most
+    ``give_up`` seconds."""
+
+    def __init__(self, response, drip=0.0, drip_from=0, give_up=4.0):
+        self.response, self.drip, self.drip_from, self.give_up = response, drip, drip_from, give_up
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.1)
+        self.url = 'http://127.0.0.1:%d/rpc' % self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, dummy = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn):
+        try:
+            conn.settimeout(2)
+            data = b''
+            while b'\r\n\r\n' not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            conn.sendall(self.response[:self.drip_from])
+            end = time.monotonic() + self.give_up
+            for i in range(self.drip_from, len(self.response)):
+                if self.stop.is_set() or time.monotonic() > end:
+                    return
+                time.sleep(self.drip)
+                conn.sendall(self.response[i:i + 1])
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.sock.close()
+
+
+def http_response(body, headers=None):
+    head = ['HTTP/1.1 200 OK', 'Content-Type: application/json', 'Content-Length: %d' % len(body),
+            'Connection: close'] + list(headers or [])
+    return ('\r\n'.join(head) + '\r\n\r\n').encode() + body
+
+
+OK_BODY = json.dumps({'jsonrpc': '2.0', 'id': 1, 'result': 7}).encode()
+
+
+@pytest.mark.parametrize('where', ['headers', 'body'])
+def test_timeout_bounds_the_whole_call(where):
+    response = http_response(OK_BODY + b' ' * 200)
+    drip_from = 5 if where == 'headers' else len(response) - 200
+    with CannedServer(response, drip=0.1, drip_from=drip_from) as server:
+        start = time.monotonic()
+        with pytest.raises(RpcError) as ei:
+            RpcClient(server.url, timeout=1).call('getblockcount')
+        elapsed = time.monotonic() - start
+    assert elapsed < 2.0, 'a dripping server kept the call going for %.1f s' % elapsed
+    assert ei.value.kind == 'timeout'
+    assert ei.value.message == 'RPC getblockcount at %s timed out after 1s' % server.url
+
+
+def test_timeout_without_signals_checks_deadline_between_chunks():
+    # Not the main thread: no SIGALRM, the body loop must still stop at the deadline.
+    response = http_response(OK_BODY + b' ' * 200)
+    outcome = {}
+
+    def worker():
+        start = time.monotonic()
+        try:
+            RpcClient(server.url, timeout=1).call('getblockcount')
+        except RpcError as e:
+            outcome['error'] = e
+        outcome['elapsed'] = time.monotonic() - start
+
+    with CannedServer(response, drip=0.1, drip_from=len(response) - 200) as server:
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join(10)
+    assert outcome['elapsed'] < 2.0 and outcome['error'].kind == 'timeout'
+
+
+def test_alarm_handler_and_timer_restored(rpc_server):
+    rpc_server.answers['getblockcount'] = 5
+    before = signal.getsignal(signal.SIGALRM)
+    RpcClient(rpc_server.url, timeout=2).call('getblockcount')
+    rpc_server.delays['getversion'] = 1.0
+    with pytest.raises(RpcError):
+        RpcClient(rpc_server.url, timeout=0.3).call('getversion')
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_foreign_alarm_left_alone(rpc_server):
+    rpc_server.answers['getblockcount'] = 5
+    fired = []
+
+    def handler(signum, frame):
+        fired.append(signum)
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        assert RpcClient(rpc_server.url, timeout=2).call('getblockcount')[0] == 5
+        assert signal.getsignal(signal.SIGALRM) is handler
+        assert 25 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert fired == []
+
+
+def test_body_size_is_capped(rpc_server):
+    rpc_server.handler = lambda doc: (200, b'[' + b'1,' * (4 * 1024 * 1024 + 10) + b'1]', 0)
+    with pytest.raises(RpcError) as ei:
+        RpcClient(rpc_server.url, timeout=5).call('getblockcount')
+    assert ei.value.kind == 'bad_response' and 'larger than 8 MiB' in ei.value.message
+
+
+def test_garbage_gzip_is_bad_response():
+    response = http_response(b'this is not gzip at all', ['Content-Encoding: gzip'])
+    with CannedServer(response) as server:
+        with pytest.raises(RpcError) as ei:
+            RpcClient(server.url, timeout=2).call('getblockcount')
+    assert ei.value.kind == 'bad_response', ei.value.message
+    assert 'cannot be decoded' in ei.value.message
+
+
+def test_truncated_gzip_is_bad_response():
+    body = gzip.compress(OK_BODY)[:-12]
+    with CannedServer(http_response(body, ['Content-Encoding: gzip'])) as server:
+        with pytest.raises(RpcError) as ei:
+            RpcClient(server.url, timeout=2).call('getblockcount')
+    assert ei.value.kind == 'bad_response', ei.value.message
+
+
+def test_valid_gzip_still_works():
+    with CannedServer(http_response(gzip.compress(OK_BODY), ['Content-Encoding: gzip'])) as server:
+        assert RpcClient(server.url, timeout=2).call('getblockcount')[0] == 7
+
+
+def test_not_http_is_bad_response():
+    with CannedServer(b'\x00\x01binary p2p handshake\r\n\r\n') as server:
+        with pytest.raises(RpcError) as ei:
+            RpcClient(server.url, timeout=2).call('getversion')
+    assert ei.value.kind == 'bad_response' and 'malformed HTTP response' in ei.value.message
+
+
+def test_error_message_is_one_line(rpc_server):
+    rpc_server.handler = lambda doc: (200, {'jsonrpc': '2.0', 'id': doc['id'],
+                                            'error': {'code': -1, 'message': 'bad\nthing\r\nhere'}}, 0)
+    with pytest.raises(RpcError) as ei:
+        RpcClient(rpc_server.url, timeout=2).call('getversion')
+    assert '\n' not in ei.value.message and 'bad thing here' in ei.value.message
+
+
+@pytest.mark.parametrize('count, fragment', [
+    (2 ** 32 + 1, 'impossible block count 4294967297'),
+    (-1, 'expected a non-negative integer'),
+    (True, 'expected a non-negative integer'),
+])
+def test_gather_rpc_rejects_impossible_block_count(rpc_server, count, fragment):
+    rpc_server.answers.update({'getversion': VERSION, 'getblockcount': count})
+    facts = gather_rpc(RpcClient(rpc_server.url, timeout=2))
+    assert facts['height'] is None and fragment in facts['core_error']
+
+
+def test_gather_rpc_max_block_count_accepted(rpc_server):
+    rpc_server.answers.update({'getversion': VERSION, 'getblockcount': 2 ** 32, 'getconnectioncount': 1,
+                               'getpeers': {'connected': [], 'unconnected': [], 'bad': []}})
+    assert gather_rpc(RpcClient(rpc_server.url, timeout=2))['height'] == 2 ** 32
+
+
+@pytest.mark.parametrize('count', [-5, 'many', 2.5])
+def test_gather_rpc_bad_connection_count(rpc_server, count):
+    rpc_server.answers.update({'getversion': VERSION, 'getblockcount': 5, 'getconnectioncount': count,
+                               'getpeers': {'connected': [], 'unconnected': [], 'bad': []}})
+    facts = gather_rpc(RpcClient(rpc_server.url, timeout=2))
+    assert facts['connection_count'] is None
+    assert len(facts['peer_errors']) == 1 and 'getconnectioncount' in facts['peer_errors'][0]
+    assert 'expected a non-negative integer' in facts['peer_errors'][0]
+
+
+def test_gather_rpc_bad_block_hash_dropped(rpc_server):
+    bad = {16: '0xnothex', 0: None}
+    rpc_server.answers.update({
+        'getversion': VERSION, 'getblockcount': 20, 'getconnectioncount': 1,
+        'getpeers': {'connected': [], 'unconnected': [], 'bad': []},
+        'getblockhash': lambda params: bad.get(params[0], _hash(params)),
+    })
+    facts = gather_rpc(RpcClient(rpc_server.url, timeout=2), checkpoints=True)
+    assert facts['checkpoints'] is None  # both heights (16, 0) were bad
+    assert facts['checkpoints_bad'] == ["bad block hash at height 16: \"0xnothex\"",
+                                        'bad block hash at height 0: null']
+    del bad[0]
+    facts = gather_rpc(RpcClient(rpc_server.url, timeout=2), checkpoints=True)
+    assert facts['checkpoints'] == {'0': _hash([0])} and len(facts['checkpoints_bad']) == 1
