@@ -10,9 +10,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import os
 import tempfile
 import time
+
+from ansible_collections.neors.ops.plugins.module_utils.neors_errors import NeorsError
 
 HEALTHY = 'healthy'
 DEGRADED = 'degraded'
@@ -22,6 +25,9 @@ UNKNOWN = 'unknown'
 _SEVERITY = {HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2}
 CHECKPOINT_STRIDES = (16, 256, 4096, 65536, 1048576)
 CHECK_NAMES = ('service', 'process', 'rpc', 'block_height', 'peers', 'logs', 'disk', 'ports')
+# A state time this far ahead of now means the clock went backwards (or the file is bogus).
+STATE_CLOCK_SLACK = 60
+MAX_BLOCK_COUNT = 2 ** 32
 
 
 def check(status, message, value):
@@ -87,19 +93,31 @@ def judge_service(unit_info, error=None, unit=None):
                  unit_info)
 
 
-def judge_process(info, name, memory_warn_mb):
+def judge_process(info, name, memory_warn_mb, mismatch=None):
+    """mismatch: why the process measured is not process_name (see neors_system.find_process)."""
     keys = ('pid', 'rss_kb', 'rss_mb', 'cpu_percent', 'uptime_seconds', 'open_fds')
     value = {'name': name}
     for k in keys:
         value[k] = (info or {}).get(k)
     if info is None:
         return check(UNHEALTHY, 'process %s is not running' % name, value)
-    msg = 'process %s (pid %s) running for %ss, RSS %s MB, CPU %s%%' % (
-        name, value['pid'], value['uptime_seconds'], value['rss_mb'], value['cpu_percent'])
+    figures = 'running for %ss, RSS %s MB, CPU %s%%' % (value['uptime_seconds'], value['rss_mb'],
+                                                       value['cpu_percent'])
+    notes = ''
+    if value['open_fds'] is None and info.get('open_fds_error'):
+        notes = ' (open files unreadable: %s)' % info['open_fds_error']
+    status, messages = HEALTHY, []
+    if mismatch:
+        # Still report the main process's figures: it is what the unit runs.
+        status = DEGRADED
+        messages.append('%s; %s' % (mismatch, figures))
     if value['rss_mb'] is not None and value['rss_mb'] > memory_warn_mb:
-        return check(DEGRADED, 'high memory usage: RSS %s MB > %s MB (pid %s)' % (
-            value['rss_mb'], _num(memory_warn_mb), value['pid']), value)
-    return check(HEALTHY, msg, value)
+        status = DEGRADED
+        messages.append('high memory usage: RSS %s MB > %s MB (pid %s)' % (
+            value['rss_mb'], _num(memory_warn_mb), value['pid']))
+    if not messages:
+        messages.append('process %s (pid %s) %s' % (name, value['pid'], figures))
+    return check(status, '; '.join(messages) + notes, value)
 
 
 def _num(x):
@@ -114,6 +132,11 @@ def _network(version):
 
 def _useragent(version):
     return version.get('useragent') if isinstance(version, dict) else None
+
+
+def one_line(text):
+    """Node-supplied text (user agent, error messages) in a message: never more than one line."""
+    return ' '.join(str(text).split())
 
 
 def judge_rpc(facts, rpc_warn_ms):
@@ -136,15 +159,23 @@ def judge_rpc(facts, rpc_warn_ms):
         status = worst([status, DEGRADED])
         notes.append('checkpoint hashes unavailable: %s' % facts['checkpoints_error'])
         value['error'] = facts['checkpoints_error']
+    if facts.get('checkpoints_bad'):
+        # Those checkpoints were dropped: comparing a malformed hash would look like a fork.
+        status = worst([status, DEGRADED])
+        bad = '; '.join(facts['checkpoints_bad'])
+        notes.append(bad)
+        value['error'] = value['error'] or bad
     if notes:
-        return check(status, '; '.join(notes), value)
-    return check(HEALTHY, 'RPC answering (%s, max latency %s ms)' % (value['useragent'], _num(max_latency)), value)
+        return check(status, one_line('; '.join(notes)), value)
+    return check(HEALTHY, 'RPC answering (%s, max latency %s ms)' % (one_line(value['useragent']), _num(max_latency)),
+                 value)
 
 
 def judge_block_height(height, network, state, now, stall_seconds, reference_height=None,
                        max_lag_blocks=10, tracking=True):
     """Return (check, new_state). new_state None means: leave the state file alone."""
-    prev = state.get('height') if isinstance(state, dict) else None
+    valid = _valid_state(state)
+    prev = state['height'] if valid else None  # never echo a corrupt file's values
     value = {'height': height, 'previous_height': prev, 'advanced': None, 'seconds_since_advance': None,
              'reference_height': reference_height, 'lag': None}
     if height is None:
@@ -152,11 +183,20 @@ def judge_block_height(height, network, state, now, stall_seconds, reference_hei
 
     fresh = {'height': height, 'network': network, 'last_advance_epoch': now, 'observed_epoch': now}
     status, messages, new_state = HEALTHY, [], None
+    future = _state_from_future(state, now) if valid else None
     if not tracking:
         messages.append('height %d (stall tracking disabled)' % height)
-    elif not _valid_state(state):
+    elif not valid:
         new_state = fresh
         messages.append('height %d: first observation' % height)
+    elif future is not None:
+        # Keeping it would report "unchanged for 0 s" until the clock catches up: stall
+        # detection silently off. Start again from now and say so.
+        new_state = fresh
+        status = DEGRADED
+        value['previous_height'] = None
+        messages.append('state file is from the future (%s, now %s; clock moved backwards?): stall tracking '
+                        'reset at height %d' % (utc_timestamp(future), utc_timestamp(now), height))
     elif state.get('network') is not None and network is not None and state['network'] != network:
         new_state = fresh
         status = DEGRADED
@@ -195,32 +235,95 @@ def judge_block_height(height, network, state, now, stall_seconds, reference_hei
     return check(status, '; '.join(messages), value), new_state
 
 
+def _is_epoch(t):
+    # json.load accepts NaN/Infinity and turns 1e400 into inf: all break int()/comparisons.
+    return isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) and t >= 0
+
+
 def _valid_state(state):
+    """Whether state is a usable stall state; anything else counts as a first observation."""
     if not isinstance(state, dict):
         return False
-    h, t = state.get('height'), state.get('last_advance_epoch')
-    return (isinstance(h, int) and not isinstance(h, bool)
-            and isinstance(t, (int, float)) and not isinstance(t, bool))
+    h = state.get('height')
+    if isinstance(h, bool) or not isinstance(h, int) or not 0 <= h <= MAX_BLOCK_COUNT:
+        return False
+    if not _is_epoch(state.get('last_advance_epoch')):
+        return False
+    if state.get('observed_epoch') is not None and not _is_epoch(state['observed_epoch']):
+        return False
+    network = state.get('network')
+    return network is None or (isinstance(network, int) and not isinstance(network, bool))
+
+
+def _state_from_future(state, now):
+    """The latest time in a valid state when it lies beyond now + slack, else None."""
+    times = [state['last_advance_epoch']]
+    if state.get('observed_epoch') is not None:
+        times.append(state['observed_epoch'])
+    latest = max(times)
+    return latest if latest > now + STATE_CLOCK_SLACK else None
+
+
+def _json_kind(x):
+    """'an object', 'a number', ... : what a decoded JSON value is, for messages."""
+    if x is None:
+        return 'null'
+    if isinstance(x, bool):
+        return 'a boolean'
+    if isinstance(x, (int, float)):
+        return 'a number'
+    return {dict: 'an object', list: 'an array', str: 'a string'}.get(type(x), 'a %s' % type(x).__name__)
+
+
+def parse_peers(peers):
+    """getpeers' answer -> (connected ["ip:port"], unconnected_count, bad_count, problems).
+
+    Whatever the node sends, never raises: a part that is not the documented shape
+    ({"connected": [{"address", "port"}], "unconnected": [...], "bad": [...]}) is left out
+    (None count) and named in problems.
+    """
+    if peers is None:
+        return [], None, None, []
+    if not isinstance(peers, dict):
+        return [], None, None, ['getpeers returned %s instead of an object' % _json_kind(peers)]
+    problems, counts, connected = [], {}, []
+    for key in ('connected', 'unconnected', 'bad'):
+        items = peers.get(key)
+        if items is None:
+            items = []  # absent: nothing of that kind
+        if not isinstance(items, list):
+            problems.append('getpeers "%s" is %s, not an array' % (key, _json_kind(items)))
+            counts[key] = None
+            continue
+        counts[key] = len(items)
+        if key != 'connected':
+            continue
+        for i, p in enumerate(items):
+            if isinstance(p, dict) and isinstance(p.get('address'), str) and p['address'] \
+                    and isinstance(p.get('port'), int) and not isinstance(p.get('port'), bool):
+                connected.append(one_line('%s:%s' % (p['address'], p['port'])))
+            else:
+                problems.append('getpeers connected[%d] is not an {address, port} object: %s'
+                                % (i, one_line(json.dumps(p))[:80]))
+    return connected, counts['unconnected'], counts['bad'], problems
 
 
 def judge_peers(facts, min_peers):
-    peers = facts.get('peers') if isinstance(facts.get('peers'), dict) else None
-    connected = []
-    unconnected_count = bad_count = None
-    if peers is not None:
-        for p in peers.get('connected') or []:
-            if isinstance(p, dict):
-                connected.append('%s:%s' % (p.get('address'), p.get('port')))
-        unconnected_count = len(peers.get('unconnected') or [])
-        bad_count = len(peers.get('bad') or [])
+    raw = facts.get('peers')
+    connected, unconnected_count, bad_count, problems = parse_peers(raw)
     count = facts.get('connection_count')
-    if isinstance(count, bool) or not isinstance(count, int):
-        count = len(connected) if peers is not None else None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        # Fall back to getpeers, unless its connected list is unusable too.
+        usable = isinstance(raw, dict) and isinstance(raw.get('connected'), list)
+        count = len(connected) if usable else None
     value = {'connected_count': count, 'connected': connected,
              'unconnected_count': unconnected_count, 'bad_count': bad_count}
     if facts.get('core_error'):
         return check(UNKNOWN, 'not checked: RPC unavailable', value)
-    errors = facts.get('peer_errors') or []
+    errors = list(facts.get('peer_errors') or [])
+    if problems:
+        errors.append('malformed getpeers answer: %s' % '; '.join(problems[:3])
+                      + ('; ...' if len(problems) > 3 else ''))
     if count is None:
         return check(DEGRADED, 'peer information unavailable: %s' % '; '.join(errors or ['no data']), value)
     if count < min_peers:
@@ -262,6 +365,8 @@ def judge_disk(disk, warn_percent, crit_percent, path=None, error=None):
     if inodes is not None:
         what += ', inodes %s%%' % _num(inodes)
     what += ' on %s' % value['path']
+    if (disk or {}).get('data_dir_error'):
+        what += ' (%s)' % disk['data_dir_error']
     if worst_pct >= crit_percent:
         return check(UNHEALTHY, '%s (critical >= %s%%)' % (what, _num(crit_percent)), value)
     if worst_pct >= warn_percent:
@@ -335,9 +440,20 @@ def read_state(path):
 
 
 def ensure_parent_dir(path, mode=0o755):
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        os.makedirs(parent, mode)
+    """Create path's parent directories; NeorsError naming what is in the way."""
+    target = os.path.abspath(path)
+    parent = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise NeorsError('%s is a directory' % path)
+    if os.path.isdir(parent):
+        return parent
+    # makedirs alone says "[Errno 17] File exists" when a file sits where a directory must go.
+    blocker = parent
+    while not os.path.lexists(blocker) and os.path.dirname(blocker) != blocker:
+        blocker = os.path.dirname(blocker)
+    if os.path.lexists(blocker) and not os.path.isdir(blocker):
+        raise NeorsError('cannot create directory %s: %s exists and is not a directory' % (parent, blocker))
+    os.makedirs(parent, mode)
     return parent
 
 

@@ -58,6 +58,32 @@ def test_rpc_url_port(url, port):
     ({'critical_patterns': ['ok', '[bad']}, "critical_patterns entry '[bad' is not a valid regular expression"),
     ({'process_name': ''}, 'process_name must not be empty'),
     ({'rpc_password': 'x'}, 'rpc_password is set but rpc_username is not'),
+    # credentials in the URL would leak into results and reports
+    ({'rpc_url': 'http://neo:s3cret@127.0.0.1:30332/rpc'}, 'must not contain credentials'),
+    ({'rpc_url': 'http://neo@127.0.0.1:30332/rpc'}, 'use rpc_username and rpc_password'),
+    # option injection and globs
+    ({'service_name': '-H127.0.0.1'}, "service_name '-H127.0.0.1' must not start with \"-\""),
+    ({'service_name': 'neo-*'}, 'no glob characters'),
+    ({'service_name': 'neo-[ab]'}, 'no glob characters'),
+    ({'service_name': 'neo?'}, 'no glob characters'),
+    ({'service_name': 'neo rs'}, 'no glob characters (* ? [), whitespace or \"/\"'),
+    ({'service_name': 'a/b'}, 'whitespace or \"/\"'),
+    ({'process_name': '-neo'}, "process_name '-neo' must not start with"),
+    ({'process_name': '/usr/bin/neo-node'}, 'must be a base name, not a path'),
+    ({'process_name': 'neo*'}, 'no glob characters'),
+    ({'process_name': 'neo\tnode'}, 'whitespace'),
+    # non-finite and unbounded numbers
+    ({'rpc_timeout': float('nan')}, 'rpc_timeout must be a finite number, got nan'),
+    ({'rpc_timeout': float('inf')}, 'rpc_timeout must be a finite number, got inf'),
+    ({'rpc_timeout': 3601.0}, 'rpc_timeout must be at most 3600 seconds'),
+    ({'memory_warn_mb': float('nan')}, 'memory_warn_mb must be a finite number'),
+    ({'rpc_warn_ms': float('inf')}, 'rpc_warn_ms must be a finite number'),
+    ({'disk_warn_percent': float('nan')}, 'disk_warn_percent must be a finite number'),
+    ({'disk_crit_percent': float('-inf')}, 'disk_crit_percent must be a finite number'),
+    ({'log_window': 10 ** 12}, 'log_window must be at most 315360000 seconds (10 years)'),
+    ({'critical_log_window': 315360001}, 'critical_log_window must be at most 315360000'),
+    ({'critical_patterns': ['corruption', '']}, 'critical_patterns must not contain empty strings'),
+    ({'data_dir': ''}, 'data_dir must not be empty'),
 ])
 def test_validate_rejects(changes, fragment):
     p = defaults()
@@ -74,3 +100,25 @@ def test_validate_reports_all_problems():
     with pytest.raises(NeorsError) as ei:
         neors_args.validate_health_params(p)
     assert len(ei.value.details['problems']) == 2
+
+
+def test_credentials_never_echoed():
+    p = defaults()
+    p['rpc_url'] = 'ftp://neo:s3cret@127.0.0.1:abc/rpc'
+    with pytest.raises(NeorsError) as ei:
+        neors_args.validate_health_params(p)
+    assert 's3cret' not in ei.value.message and 's3cret' not in repr(ei.value.details)
+    assert "'ftp://***@127.0.0.1:abc/rpc'" in ei.value.message
+    assert neors_args.url_password(p['rpc_url']) == 's3cret'
+    assert neors_args.url_password('http://127.0.0.1/rpc') is None
+
+
+@pytest.mark.parametrize('changes', [
+    {'service_name': 'neo-rs.service'}, {'service_name': 'neogo@mainnet'}, {'service_name': 'neo\\x2drs'},
+    {'process_name': 'neo-node-mainnet-x'}, {'rpc_timeout': 3600.0}, {'log_window': 315360000},
+    {'critical_patterns': []}, {'rpc_url': 'http://127.0.0.1:30332/rpc?x=a@b'},
+])
+def test_validate_accepts(changes):
+    p = defaults()
+    p.update(changes)
+    neors_args.validate_health_params(p)

@@ -165,6 +165,7 @@ def test_process():
     c = h.judge_process(dict(info, rss_mb=50.1), 'neo-node', 50)
     assert c['status'] == 'degraded' and '50.1 MB > 50 MB' in c['message']
     assert h.judge_process(dict(info, rss_mb=50.0), 'neo-node', 50)['status'] == 'healthy'
+    assert h.judge_process(info, 'neo-node', 50)['message'] == 'process neo-node (pid 1) running for 9s, RSS 40.0 MB, CPU 1.0%'
     c = h.judge_process(None, 'neo-node', 50)
     assert c['status'] == 'unhealthy' and c['message'] == 'process neo-node is not running'
     assert c['value'] == {'name': 'neo-node', 'pid': None, 'rss_kb': None, 'rss_mb': None, 'cpu_percent': None,
@@ -307,3 +308,134 @@ def test_ensure_parent_dir(tmp_path):
     path = str(tmp_path / 'a' / 'b' / 'state.json')
     h.ensure_parent_dir(path)
     assert os.path.isdir(str(tmp_path / 'a' / 'b'))
+
+
+def test_ensure_parent_dir_blocked_by_a_file(tmp_path):
+    (tmp_path / 'reports').write_text('')
+    with pytest.raises(h.NeorsError) as ei:
+        h.ensure_parent_dir(str(tmp_path / 'reports' / 'daily' / 'health.json'))
+    assert ei.value.message == 'cannot create directory %s: %s exists and is not a directory' % (
+        tmp_path / 'reports' / 'daily', tmp_path / 'reports')
+    with pytest.raises(h.NeorsError) as ei:
+        h.ensure_parent_dir(str(tmp_path))
+    assert ei.value.message == '%s is a directory' % tmp_path
+
+
+# ---------------------------------------------------------------------------
+# corrupt or future state (item: state file from a crashed run, a hand edit, a clock jump)
+
+@pytest.mark.parametrize('text', [
+    '{"height": 1000, "network": 1, "last_advance_epoch": NaN, "observed_epoch": 1}',
+    '{"height": 1000, "network": 1, "last_advance_epoch": Infinity, "observed_epoch": 1}',
+    '{"height": 1000, "network": 1, "last_advance_epoch": 1e400, "observed_epoch": 1}',
+    '{"height": 1000, "network": 1, "last_advance_epoch": -Infinity, "observed_epoch": 1}',
+    '{"height": 1000, "network": 1, "last_advance_epoch": 1796313000, "observed_epoch": NaN}',
+    '{"height": 1000, "network": 1, "last_advance_epoch": "yesterday"}',
+    '{"height": -5, "network": 1, "last_advance_epoch": 1796313000}',
+    '{"height": 1e400, "network": 1, "last_advance_epoch": 1796313000}',
+    '{"height": 1000.0, "network": 1, "last_advance_epoch": 1796313000}',
+    '{"height": true, "network": 1, "last_advance_epoch": 1796313000}',
+    '{"height": 1000, "network": [1], "last_advance_epoch": 1796313000}',
+    '{"height": 1000, "network": 1, "last_advance_epoch": false}',
+])
+def test_malformed_state_file_is_first_observation(tmp_path, text):
+    path = tmp_path / 'state.json'
+    path.write_text(text)
+    c, new = judge(1000, h.read_state(str(path)), network=1)
+    assert c['status'] == 'healthy' and 'first observation' in c['message']
+    assert c['value']['previous_height'] is None  # nothing from the corrupt file is echoed
+    assert new == state(1000, NOW, network=1)
+    json.dumps(c, allow_nan=False)
+
+
+@pytest.mark.parametrize('st', [
+    state(1000, NOW + 3600),                       # last advance in the future
+    state(1000, NOW - 500, observed=NOW + 61),     # observed in the future
+    state(900, NOW + 86400 * 365),
+])
+def test_state_from_the_future_resets_degraded(st):
+    c, new = judge(1000, st)
+    assert c['status'] == 'degraded'
+    assert 'state file is from the future' in c['message'] and 'clock moved backwards' in c['message']
+    assert 'stall tracking reset at height 1000' in c['message']
+    assert new == state(1000, NOW)
+
+
+def test_state_slightly_ahead_is_tolerated():
+    c, new = judge(1000, state(1000, NOW + 60))
+    assert c['status'] == 'healthy' and c['value']['seconds_since_advance'] == 0
+
+
+# ---------------------------------------------------------------------------
+# odd getpeers answers never crash, they degrade the peers check
+
+@pytest.mark.parametrize('peers, count, fragment', [
+    ({'connected': [], 'unconnected': 5, 'bad': []}, 0, 'getpeers "unconnected" is a number, not an array'),
+    ({'connected': [], 'unconnected': [], 'bad': True}, 0, 'getpeers "bad" is a boolean, not an array'),
+    ({'connected': ['10.0.0.2:20333', None], 'unconnected': [], 'bad': []}, 2,
+     'getpeers connected[0] is not an {address, port} object: "10.0.0.2:20333"'),
+    ({'connected': {'address': 'x'}, 'unconnected': [], 'bad': []}, 2, 'getpeers "connected" is an object, not an array'),
+    ([1, 2], 2, 'getpeers returned an array instead of an object'),
+    ('nope', 2, 'getpeers returned a string instead of an object'),
+    ({'connected': [{'address': '10.0.0.2', 'port': '20333'}]}, 2, 'connected[0] is not an {address, port}'),
+])
+def test_peers_malformed_getpeers(peers, count, fragment):
+    c = h.judge_peers(rpc_facts(connection_count=2, peers=peers), 1)
+    assert c['status'] == 'degraded'
+    assert 'malformed getpeers answer' in c['message'] and fragment in c['message'], c['message']
+    assert c['value']['connected_count'] == 2
+    json.dumps(c)
+
+
+def test_peers_malformed_without_connection_count():
+    c = h.judge_peers(rpc_facts(connection_count=None, peers={'connected': 3, 'unconnected': [], 'bad': []}), 1)
+    assert c['status'] == 'degraded' and c['value']['connected_count'] is None
+    assert c['value']['unconnected_count'] == 0 and c['value']['bad_count'] == 0
+    c = h.judge_peers(rpc_facts(connection_count=None,
+                                peers={'connected': [{'address': '10.0.0.2', 'port': 1}, 7], 'bad': []}), 1)
+    assert c['status'] == 'degraded' and c['value']['connected_count'] == 1
+    assert c['value']['connected'] == ['10.0.0.2:1'] and c['value']['unconnected_count'] == 0
+
+
+def test_peers_negative_count_never_reported():
+    c = h.judge_peers(rpc_facts(connection_count=-5, peers={'connected': [], 'unconnected': [], 'bad': []}), 0)
+    assert '-5' not in c['message'] and c['value']['connected_count'] == 0
+
+
+# ---------------------------------------------------------------------------
+# process / rpc / disk notes
+
+INFO = {'pid': 4242, 'rss_kb': 40960, 'rss_mb': 40.0, 'cpu_percent': 1.0, 'uptime_seconds': 9, 'open_fds': 3}
+
+
+def test_process_mismatch_is_degraded_with_figures():
+    c = h.judge_process(INFO, 'neogo', 50, mismatch='unit neo-rs main process is neo-node (pid 4242), not neogo')
+    assert c['status'] == 'degraded'
+    assert c['message'] == ('unit neo-rs main process is neo-node (pid 4242), not neogo; '
+                            'running for 9s, RSS 40.0 MB, CPU 1.0%')
+    assert c['value']['pid'] == 4242 and c['value']['rss_mb'] == 40.0
+    c = h.judge_process(dict(INFO, rss_mb=80.0), 'neogo', 50, mismatch='unit x main process is y (pid 1), not neogo')
+    assert c['status'] == 'degraded' and 'not neogo' in c['message'] and 'high memory usage' in c['message']
+
+
+def test_process_open_fds_unreadable_says_why():
+    c = h.judge_process(dict(INFO, open_fds=None, open_fds_error='Permission denied'), 'neo-node', 50)
+    assert c['status'] == 'healthy' and c['message'].endswith('(open files unreadable: Permission denied)')
+    assert 'open_fds_error' not in c['value']
+
+
+def test_rpc_bad_checkpoint_hash_and_one_line_useragent():
+    c = h.judge_rpc(rpc_facts(checkpoints_bad=['bad block hash at height 16: "0xzz"']), 1000)
+    assert c['status'] == 'degraded' and c['message'] == 'bad block hash at height 16: "0xzz"'
+    assert c['value']['error'] == 'bad block hash at height 16: "0xzz"'
+    c = h.judge_rpc(rpc_facts(version={'useragent': '/evil:1/\nsecond line\r\n', 'protocol': {'network': 1}}), 1000)
+    assert c['status'] == 'healthy' and '\n' not in c['message'] and '\r' not in c['message']
+    assert '/evil:1/ second line' in c['message']
+
+
+def test_disk_data_dir_size_problem_in_message():
+    c = h.judge_disk(dict(disk(41.0), data_dir_bytes=None, data_dir_error='data dir size unreadable: Permission denied'),
+                     80, 90)
+    assert c['status'] == 'healthy'
+    assert c['message'] == 'disk usage 41%, inodes 10% on /d (data dir size unreadable: Permission denied)'
+    assert 'data_dir_error' not in c['value'] and c['value']['data_dir_bytes'] is None
