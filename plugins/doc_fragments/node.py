@@ -15,11 +15,18 @@ options:
     description:
       - URL of the node's JSON-RPC endpoint (neo-rs, NeoGo and neo-cli speak the same Neo N3 API).
       - Must be an C(http://) or C(https://) URL.
+      - Must not contain credentials (C(user:password@host)); they would end up in results, messages and
+        reports. Use O(rpc_username) and O(rpc_password) instead.
     type: str
     default: http://127.0.0.1:30332/rpc
   rpc_timeout:
     description:
-      - Seconds to wait for each JSON-RPC request (connect and read).
+      - Seconds one JSON-RPC request may take as a whole (connect, response headers and body), not
+        per socket read, so a server sending a byte at a time cannot hold the check for minutes.
+      - The whole-call limit uses C(SIGALRM) in the module's main thread; where that is not available
+        only each read and the time between body chunks are bounded.
+      - Must be a finite number greater than 0 and at most 3600. Response bodies larger than 8 MiB are
+        rejected as a bad response.
     type: float
     default: 10
   rpc_username:
@@ -38,17 +45,25 @@ options:
   service_name:
     description:
       - Name of the systemd unit running the node.
+      - One literal unit name, it may not start with C(-) or contain glob characters (C(*), C(?), C([)),
+        whitespace or C(/).
     type: str
     default: neo-rs
   process_name:
     description:
-      - Process name of the node, used when the unit has no main PID
-        (compared with C(/proc/PID/comm) and the base name of C(argv[0])).
+      - Process name of the node (compared with C(/proc/PID/comm) and the base name of C(argv[0])).
+      - When the unit has a main PID that is not this process (for example C(ExecStart) runs a wrapper
+        script), the nearest descendant of the main PID with this name is measured. If there is none,
+        the main process is measured and the C(process) check is degraded, naming what the unit runs.
+      - Without a main PID, the lowest PID with this name is used.
+      - A base name, not a path; it may not start with C(-) or contain glob characters or whitespace.
     type: str
     default: neo-node
   data_dir:
     description:
-      - Directory holding the node's chain data.
+      - Directory holding the node's chain data. Must not be empty.
+      - When parts of it cannot be read, C(data_dir_bytes) is partial (or null when nothing could be read)
+        and the C(disk) message says why.
     type: path
     default: /opt/neo-rs/data
   rpc_port:

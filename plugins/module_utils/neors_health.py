@@ -337,7 +337,9 @@ def judge_logs(log_result, source, window_seconds, critical_window, error=None):
     value = {'source': source, 'window_seconds': window_seconds, 'error_count': None,
              'critical_count': None, 'recent': []}
     if error is not None:
-        return check(DEGRADED, 'cannot read logs: %s' % error, value)
+        # Never "no error lines" when we could not look: that is the one answer we cannot give.
+        return check(DEGRADED, 'cannot read %s: %s' % ('the journal' if source == 'journal' else 'logs', error),
+                     value)
     errors, critical = log_result['error_count'], log_result['critical_count']
     value.update(error_count=errors, critical_count=critical, recent=log_result['recent'])
     if critical:

@@ -41,7 +41,9 @@ options:
   log_source:
     description:
       - Where to look for error lines.
-      - V(journal) reads C(journalctl -u) O(service_name) for the last O(log_window) seconds.
+      - V(journal) reads C(journalctl -u) O(service_name) for the last O(log_window) seconds. A journal
+        that cannot be read (for example C(No journal files were opened due to insufficient permissions))
+        makes the C(logs) check degraded, never "no error lines".
       - V(file) reads the last 4 MiB of O(log_file); its lines have no parsed timestamps, so all of them
         count as inside both O(log_window) and O(critical_log_window).
     type: str
@@ -50,16 +52,18 @@ options:
   log_file:
     description:
       - Log file to read when O(log_source=file) (for example NeoGo's C(LogPath)). Required then.
+      - Must be a regular file; a FIFO, device or directory is reported instead of read.
     type: path
   log_window:
     description:
       - How far back, in seconds, to count error lines in the journal (runbook "24 hours ago").
+      - At most 315360000 (10 years).
     type: int
     default: 86400
   critical_log_window:
     description:
       - Critical lines newer than this many seconds make the C(logs) check unhealthy; older ones only
-        count as errors (degraded).
+        count as errors (degraded). At most 315360000 (10 years).
     type: int
     default: 900
   error_pattern:
@@ -80,6 +84,7 @@ options:
     description:
       - Case-insensitive regular expressions; an error line matching one of them is critical
         (for example the NeoGo LevelDB corruption messages).
+      - Empty strings are rejected (an empty expression matches every line).
     type: list
     elements: str
     default: ['failed to persist', 'corruption', 'checksum mismatch', 'panic', 'fatal']
@@ -136,6 +141,9 @@ options:
       - An empty string disables stall tracking.
       - When the height goes down or the network magic changes, tracking restarts there and the
         C(block_height) check is degraded for that run.
+      - A malformed state file (wrong types, negative height, NaN or infinite numbers) counts as a first
+        observation. A state written more than 60 seconds in the future (the clock moved backwards)
+        is reset, and the C(block_height) check is degraded for that run.
     type: path
     default: /var/lib/neors-ops/health-state.json
   output_path:
@@ -143,6 +151,8 @@ options:
       - Also write the result document (C(overall_status), C(timestamp), C(checks), C(node)) as JSON to this
         file on the managed host, atomically. Its parent directory is created when missing.
         Writing it is the only thing that reports C(changed).
+      - When it cannot be written the module warns and still returns the full result, with
+        C(changed=false).
     type: path
   fail_on_unhealthy:
     description:
@@ -161,6 +171,10 @@ notes:
     runbook does with C(sudo).
   - The C(ports) check reads C(/proc/net/tcp) and C(/proc/net/tcp6) of the module's network namespace.
   - C(process.cpu_percent) is the lifetime average, like C(ps -o %cpu).
+  - Floating point options must be finite numbers (no C(nan) or C(inf)).
+  - A malformed RPC answer (a C(getpeers) of the wrong shape, a negative C(getconnectioncount), a block
+    count above 2^32, a block hash that is not C(0x) and 64 hex digits) is reported in the check it
+    concerns; every other check is still reported.
 seealso:
   - name: Result contract
     description: The keys returned, shared with the daily role and the fleet report filter.
@@ -335,7 +349,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.neors.ops.plugins.module_utils import neors_health as health
 from ansible_collections.neors.ops.plugins.module_utils import neors_system as system
 from ansible_collections.neors.ops.plugins.module_utils.neors_args import (
-    health_argument_spec, node_argument_spec, rpc_url_port, validate_health_params)
+    health_argument_spec, node_argument_spec, rpc_url_port, url_password, validate_health_params)
 from ansible_collections.neors.ops.plugins.module_utils.neors_errors import NeorsError
 from ansible_collections.neors.ops.plugins.module_utils.neors_rpc import RpcClient, gather_rpc
 
@@ -362,9 +376,10 @@ def run_checks(module, now):
     except NeorsError as e:
         checks['service'] = health.judge_service(None, error=e.message, unit=p['service_name'])
 
-    pid = system.find_pid(p['process_name'], (unit_info or {}).get('main_pid'), PROC_ROOT)
+    pid, mismatch = system.find_process(p['process_name'], (unit_info or {}).get('main_pid'), PROC_ROOT,
+                                        unit=p['service_name'])
     info = system.process_info(pid, PROC_ROOT) if pid else None
-    checks['process'] = health.judge_process(info, p['process_name'], p['memory_warn_mb'])
+    checks['process'] = health.judge_process(info, p['process_name'], p['memory_warn_mb'], mismatch)
 
     client = RpcClient(p['rpc_url'], p['rpc_timeout'], p['rpc_username'], p['rpc_password'],
                        p['validate_certs'])
@@ -408,7 +423,11 @@ def run_checks(module, now):
 
 
 def write_files(module, result, new_state):
-    """Persist state (bookkeeping, never 'changed') and output_path; return changed."""
+    """Persist state (bookkeeping, never 'changed') and output_path; return changed.
+
+    A write failure is a warning: the health result itself is the point of the task and
+    must not be thrown away because a file could not be written.
+    """
     p = module.params
     if module.check_mode:
         return False
@@ -416,7 +435,7 @@ def write_files(module, result, new_state):
         try:
             health.ensure_parent_dir(p['state_file'], 0o755)
             health.write_json_atomic(p['state_file'], new_state)
-        except (OSError, IOError) as e:
+        except (OSError, IOError, NeorsError) as e:
             module.warn('could not write state file %s (stall detection needs it): %s' % (p['state_file'], e))
     if not p['output_path']:
         return False
@@ -424,8 +443,9 @@ def write_files(module, result, new_state):
     try:
         health.ensure_parent_dir(p['output_path'], 0o755)
         health.write_json_atomic(p['output_path'], document)
-    except (OSError, IOError) as e:
-        raise NeorsError('cannot write output_path %s: %s' % (p['output_path'], e))
+    except (OSError, IOError, NeorsError) as e:
+        module.warn('could not write output_path %s (the result is still returned): %s' % (p['output_path'], e))
+        return False
     return True
 
 
@@ -437,6 +457,11 @@ def main():
         required_if=[('log_source', 'file', ('log_file',))],
         supports_check_mode=True,
     )
+    # A password inside rpc_url is rejected below, but Ansible echoes module_args and the
+    # message: have it masked there like rpc_password.
+    embedded_password = url_password(module.params['rpc_url'])
+    if embedded_password:
+        module.no_log_values.add(embedded_password)
     try:
         validate_health_params(module.params)
         now = time.time()

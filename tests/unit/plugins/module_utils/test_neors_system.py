@@ -47,8 +47,8 @@ SHOW_OLD_SYSTEMD = 'LoadState=loaded\nActiveState=active\nSubState=running\nMain
 def test_systemd_unit(out, expected):
     module = FakeModule((0, out, ''))
     info = system.systemd_unit(module, 'neo-rs', '/usr/bin/systemctl')
-    assert module.calls == [['/usr/bin/systemctl', 'show', 'neo-rs', '-p',
-                             'LoadState,ActiveState,SubState,MainPID,NRestarts', '--no-pager']]
+    assert module.calls == [['/usr/bin/systemctl', 'show', '-p',
+                             'LoadState,ActiveState,SubState,MainPID,NRestarts', '--no-pager', '--', 'neo-rs']]
     expected['unit'] = 'neo-rs'
     assert info == expected
 
@@ -63,7 +63,7 @@ def test_systemd_unit_failure_is_clear():
 def test_unit_name_is_one_argv_element():
     module = FakeModule((0, SHOW_ACTIVE, ''))
     system.systemd_unit(module, 'neo; rm -rf /', 'systemctl')
-    assert module.calls[0][2] == 'neo; rm -rf /'
+    assert module.calls[0][-2:] == ['--', 'neo; rm -rf /']
 
 
 # ---------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_process_info(tmp_path):
     info = system.process_info(812, str(tmp_path), clk_tck=CLK)
     # started at 1000 s of uptime, now 2000 s: 1000 s old, 40 s CPU -> 4 %
     assert info == {'pid': 812, 'rss_kb': 62771, 'rss_mb': 61.3, 'cpu_percent': 4.0,
-                    'uptime_seconds': 1000, 'open_fds': 7}
+                    'uptime_seconds': 1000, 'open_fds': 7, 'open_fds_error': None}
 
 
 def test_process_info_vanished_and_partial(tmp_path):
@@ -367,3 +367,169 @@ def test_disk_usage_missing_dir(tmp_path):
 def test_disk_usage_real_fs(tmp_path):
     d = system.disk_usage(str(tmp_path))
     assert d['total_bytes'] > 0 and 0 <= d['used_percent'] <= 100
+
+
+# ---------------------------------------------------------------------------
+# journal that cannot be read is not "no error lines"
+
+@pytest.mark.parametrize('rc, err', [
+    (1, 'No journal files were opened due to insufficient permissions.\n'),
+    (1, 'No journal files were found.\n'),
+    (0, 'No journal files were opened due to insufficient permissions.\n'),
+    (1, 'Hint: You are currently not seeing messages from other users and the system.\n'
+        'No journal files were opened due to insufficient permissions.\n'),
+    (2, ''),
+])
+def test_journal_unreadable_raises(rc, err):
+    module = FakeModule((rc, '', err))
+    with pytest.raises(NeorsError) as ei:
+        run_journal(module)
+    assert ei.value.message.startswith('journalctl -u neo-rs failed (rc=%d): ' % rc)
+    if err:
+        assert 'No journal files' in ei.value.message and 'Hint' not in ei.value.message
+
+
+@pytest.mark.parametrize('rc, err', [
+    (1, ''),  # what journalctl -g prints when nothing matches (systemd 252 in the lab: nothing, rc=1)
+    (1, 'Hint: You are currently not seeing messages from other users and the system.\n'
+        '      Users in groups \'adm\', \'systemd-journal\' can see all messages.\n'),
+    (0, 'Journal file /var/log/journal/x/system@1.journal~ is truncated, ignoring file.\n'),
+])
+def test_journal_no_match_and_harmless_warnings(rc, err):
+    result = run_journal(FakeModule((rc, '', err)))
+    assert result['error_count'] == 0
+
+
+# ---------------------------------------------------------------------------
+# log files that are not regular files
+
+def test_log_file_fifo_does_not_block(tmp_path):
+    fifo = str(tmp_path / 'neo.log')
+    os.mkfifo(fifo)
+    with pytest.raises(NeorsError) as ei:
+        system.file_errors(fifo, DEFAULT_ERROR_PATTERN, [], 5)
+    assert ei.value.message == 'log file %s is a FIFO, not a regular file' % fifo
+
+
+def test_log_file_directory_and_loop(tmp_path):
+    with pytest.raises(NeorsError) as ei:
+        system.file_errors(str(tmp_path), DEFAULT_ERROR_PATTERN, [], 5)
+    assert ei.value.message == 'log file %s is a directory, not a regular file' % tmp_path
+    (tmp_path / 'loop').symlink_to(str(tmp_path / 'loop'))
+    with pytest.raises(NeorsError) as ei:
+        system.file_errors(str(tmp_path / 'loop'), DEFAULT_ERROR_PATTERN, [], 5)
+    assert 'symlink loop' in ei.value.message
+
+
+# ---------------------------------------------------------------------------
+# data dir: unreadable parts, loops
+
+def test_dir_size_unreadable_top(tmp_path, monkeypatch):
+    real = os.scandir
+
+    def scandir(path):
+        if path == str(tmp_path):
+            raise PermissionError(13, 'Permission denied', path)
+        return real(path)
+    monkeypatch.setattr(system.os, 'scandir', scandir)
+    assert system.dir_size(str(tmp_path)) == (None, 'data dir size unreadable: Permission denied')
+    d = system.disk_usage(str(tmp_path))
+    assert d['data_dir_bytes'] is None and d['data_dir_error'] == 'data dir size unreadable: Permission denied'
+
+
+def test_dir_size_error_while_iterating_is_partial(tmp_path, monkeypatch):
+    (tmp_path / 'a').write_bytes(b'x' * 10)
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'b').write_bytes(b'y' * 5)
+    real = os.scandir
+
+    class Failing:
+        """Yields the real entries, then fails like a disk with a bad sector."""
+
+        def __init__(self, path):
+            self.it = real(path)
+            self.path = path
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.it.close()
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            entry = next(self.it)
+            if entry.name == 'b':
+                raise OSError(5, 'Input/output error', self.path)
+            return entry
+
+    monkeypatch.setattr(system.os, 'scandir', Failing)
+    total, problem = system.dir_size(str(tmp_path))
+    assert total == 10
+    assert problem == 'data dir size partial: 1 unreadable entry, e.g. %s: Input/output error' % (tmp_path / 'sub')
+
+
+def test_data_dir_symlink_loop_and_dangling(tmp_path):
+    loop = tmp_path / 'data'
+    loop.symlink_to(str(loop))
+    with pytest.raises(NeorsError) as ei:
+        system.disk_usage(str(loop))
+    assert ei.value.message.startswith('data_dir %s is a symlink loop' % loop)
+    dangling = tmp_path / 'gone'
+    dangling.symlink_to('/nonexistent/chain')
+    with pytest.raises(NeorsError) as ei:
+        system.disk_usage(str(dangling))
+    assert ei.value.message == 'data_dir %s is a dangling symlink to /nonexistent/chain' % dangling
+    (tmp_path / 'file').write_text('')
+    with pytest.raises(NeorsError) as ei:
+        system.disk_usage(str(tmp_path / 'file'))
+    assert ei.value.message == 'data_dir %s is not a directory' % (tmp_path / 'file')
+
+
+def test_open_fds_unreadable_says_why(tmp_path, monkeypatch):
+    make_proc(tmp_path)
+    real = os.listdir
+
+    def listdir(path):
+        if path.endswith('/fd'):
+            raise PermissionError(13, 'Permission denied', path)
+        return real(path)
+    monkeypatch.setattr(system.os, 'listdir', listdir)
+    info = system.process_info(812, str(tmp_path), clk_tck=CLK)
+    assert info['open_fds'] is None and info['open_fds_error'] == 'Permission denied'
+
+
+# ---------------------------------------------------------------------------
+# process_name vs the unit's MainPID
+
+def set_ppid(root, pid, ppid):
+    stat_path = root / str(pid) / 'stat'
+    text = stat_path.read_text()
+    head, rest = text.rsplit(') ', 1)
+    fields = rest.split()
+    fields[1] = str(ppid)
+    stat_path.write_text('%s) %s\n' % (head, ' '.join(fields)))
+
+
+def test_find_process_wrapper_main_pid(tmp_path):
+    make_proc(tmp_path, pid=100, comm='sh', cmdline='/bin/sh\0-c\0exec-ish wrapper\0')
+    make_proc(tmp_path, pid=150, comm='logger')
+    make_proc(tmp_path, pid=200, comm='neo-node')
+    make_proc(tmp_path, pid=120, comm='neo-node')   # another neo-node, not under the unit
+    set_ppid(tmp_path, 150, 100)
+    set_ppid(tmp_path, 200, 150)                     # grandchild of MainPID
+    root = str(tmp_path)
+    assert system.find_process('neo-node', 100, root, unit='neo-rs') == (200, None)
+    assert system.find_process('sh', 100, root, unit='neo-rs') == (100, None)
+
+
+def test_find_process_main_pid_is_something_else(tmp_path):
+    make_proc(tmp_path, pid=4242, comm='neo-node')
+    make_proc(tmp_path, pid=50, comm='neogo')       # not a descendant: not used
+    pid, mismatch = system.find_process('neogo', 4242, str(tmp_path), unit='neo-rs')
+    assert pid == 4242
+    assert mismatch == 'unit neo-rs main process is neo-node (pid 4242), not neogo'
+    # no MainPID: scan by name as before
+    assert system.find_process('neogo', 0, str(tmp_path), unit='neo-rs') == (50, None)

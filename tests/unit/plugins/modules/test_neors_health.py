@@ -169,8 +169,8 @@ def test_healthy_node(env):
     assert r['checks']['process']['value']['pid'] == 4242  # MainPID from systemctl
     assert r['checks']['ports']['value'] == {'rpc': {'port': env.server.port, 'listening': True},
                                              'p2p': {'port': 30334, 'listening': True}}
-    assert env.commands[0] == ['/usr/bin/systemctl', 'show', 'neo-rs', '-p',
-                               'LoadState,ActiveState,SubState,MainPID,NRestarts', '--no-pager']
+    assert env.commands[0] == ['/usr/bin/systemctl', 'show', '-p',
+                               'LoadState,ActiveState,SubState,MainPID,NRestarts', '--no-pager', '--', 'neo-rs']
     assert env.commands[1][:3] == ['/usr/bin/journalctl', '-u', 'neo-rs'] and '-g' in env.commands[1]
     # checkpoints were fetched in ONE batch request
     batches = [req for req in env.server.requests if isinstance(req['doc'], list)]
@@ -347,3 +347,163 @@ def test_null_option_fails_clearly(env):
     assert how == 'fail'
     assert "'log_window'" in r['msg'] and 'NoneType' in r['msg']
     assert env.commands == [] and env.server.requests == []
+
+
+# ---------------------------------------------------------------------------
+# review findings
+
+def test_credentials_in_rpc_url_rejected_and_masked(env, monkeypatch):
+    seen = {}
+    real_fail = basic.AnsibleModule.fail_json
+
+    def capture(self, msg, **kwargs):
+        seen['no_log_values'] = set(self.no_log_values)
+        real_fail(self, msg, **kwargs)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', capture)
+    how, r = run(env.args(rpc_url='http://neo:s3cret@127.0.0.1:%d/rpc' % env.server.port))
+    assert how == 'fail' and 'must not contain credentials' in r['msg'] and 'rpc_username' in r['msg']
+    assert 's3cret' not in json.dumps(r)
+    assert 's3cret' in seen['no_log_values']  # Ansible masks it in module_args too
+    assert env.commands == [] and env.server.requests == []
+
+
+@pytest.mark.parametrize('args, fragment', [
+    ({'service_name': '-H127.0.0.1'}, 'must not start with "-"'),
+    ({'service_name': 'neo-*'}, 'no glob characters'),
+    ({'process_name': '/usr/bin/neo-node'}, 'not a path'),
+    ({'rpc_timeout': float('nan')}, 'rpc_timeout must be a finite number'),
+    ({'rpc_timeout': 'inf'}, 'rpc_timeout must be a finite number'),
+    ({'log_window': 10 ** 11}, 'log_window must be at most'),
+    ({'critical_patterns': ['']}, 'must not contain empty strings'),
+    ({'data_dir': ''}, 'data_dir must not be empty'),
+])
+def test_more_bad_options_fail_clearly(env, args, fragment):
+    how, r = run(env.args(**args))
+    assert how == 'fail' and fragment in r['msg']
+    assert env.commands == [] and env.server.requests == []
+
+
+def test_output_path_failure_is_warning_with_full_result(env, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, w: warnings.append(w))
+    blocker = env.tmp / 'reports'
+    blocker.write_text('')
+    out = blocker / 'daily' / 'health.json'
+    how, r = run(env.args(output_path=str(out)))
+    assert how == 'exit' and r['changed'] is False
+    assert_contract(r)
+    assert r['overall_status'] == 'healthy'
+    assert warnings == ['could not write output_path %s (the result is still returned): cannot create directory %s: '
+                        '%s exists and is not a directory' % (out, blocker / 'daily', blocker)]
+
+
+def test_output_path_is_a_directory(env, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, w: warnings.append(w))
+    how, r = run(env.args(output_path=str(env.tmp)))
+    assert how == 'exit' and r['changed'] is False and 'is a directory' in warnings[0]
+
+
+def test_main_pid_is_not_process_name(env):
+    how, r = run(env.args(process_name='neogo'))
+    p = r['checks']['process']
+    assert p['status'] == 'degraded'
+    assert p['message'].startswith('unit neo-rs main process is neo-node (pid 4242), not neogo; running for')
+    assert p['value']['pid'] == 4242 and p['value']['rss_mb'] == 40.0
+
+
+def test_wrapper_main_pid_uses_the_named_child(env):
+    env.make_process(4242, comm='sh')
+    env.make_process(4300, comm='neo-node', rss_kb=20480)
+    stat_path = env.proc / '4300' / 'stat'
+    stat_path.write_text(stat_path.read_text().replace('(neo-node) S 1 ', '(neo-node) S 4242 '))
+    how, r = run(env.args())
+    p = r['checks']['process']
+    assert p['status'] == 'healthy' and p['value']['pid'] == 4300 and p['value']['rss_mb'] == 20.0
+
+
+@pytest.mark.parametrize('peers', [
+    {'connected': [], 'unconnected': 5, 'bad': []},
+    {'connected': [], 'unconnected': [], 'bad': True},
+    {'connected': ['10.0.0.1:1', 7], 'unconnected': [], 'bad': []},
+    'garbage',
+])
+def test_malformed_getpeers_keeps_every_check(env, peers):
+    env.server.answers['getpeers'] = peers
+    how, r = run(env.args())
+    assert how == 'exit'
+    assert_contract(r)
+    assert r['checks']['peers']['status'] == 'degraded'
+    assert 'malformed getpeers answer' in r['checks']['peers']['message']
+    others = dict((n, c['status']) for n, c in r['checks'].items() if n != 'peers')
+    assert set(others.values()) == {'healthy'}, others
+
+
+def test_negative_connection_count(env):
+    env.server.answers['getconnectioncount'] = -5
+    how, r = run(env.args())
+    peers = r['checks']['peers']
+    assert peers['status'] == 'degraded' and '-5 connected' not in peers['message']
+    assert 'getconnectioncount' in peers['message'] and peers['value']['connected_count'] == 2  # from getpeers
+
+
+def test_unreadable_journal_is_not_healthy(env):
+    env.journal = (1, '', 'No journal files were opened due to insufficient permissions.\n')
+    how, r = run(env.args())
+    logs = r['checks']['logs']
+    assert logs['status'] == 'degraded'
+    assert logs['message'] == ('cannot read the journal: journalctl -u neo-rs failed (rc=1): '
+                               'No journal files were opened due to insufficient permissions.')
+    assert logs['value']['error_count'] is None
+
+
+def test_journal_no_match_is_healthy(env):
+    env.journal = (1, '', '')  # journalctl -g on the lab: nothing matched
+    how, r = run(env.args())
+    assert r['checks']['logs']['status'] == 'healthy' and r['checks']['logs']['value']['error_count'] == 0
+
+
+@pytest.mark.parametrize('text', [
+    '{"height": 1000, "network": 860833102, "last_advance_epoch": NaN, "observed_epoch": 1}',
+    '{"height": 1000, "network": 860833102, "last_advance_epoch": 1e400, "observed_epoch": 1}',
+    '{"height": 1234, "network": 860833102, "last_advance_epoch": Infinity}',
+    '{"height": "1234", "network": 860833102, "last_advance_epoch": 5}',
+])
+def test_corrupt_state_file_is_first_observation(env, text):
+    os.makedirs(os.path.dirname(env.state_file))
+    with open(env.state_file, 'w') as f:
+        f.write(text)
+    how, r = run(env.args())
+    assert how == 'exit'
+    bh = r['checks']['block_height']
+    assert bh['status'] == 'healthy' and 'first observation' in bh['message'] and bh['value']['previous_height'] is None
+    state = json.load(open(env.state_file))
+    assert state['height'] == 1234 and abs(state['last_advance_epoch'] - time.time()) < 60
+
+
+def test_state_from_the_future(env):
+    run(env.args())
+    state = json.load(open(env.state_file))
+    state['last_advance_epoch'] += 7200
+    state['observed_epoch'] += 7200
+    json.dump(state, open(env.state_file, 'w'))
+    how, r = run(env.args())
+    bh = r['checks']['block_height']
+    assert bh['status'] == 'degraded' and 'state file is from the future' in bh['message']
+    assert json.load(open(env.state_file))['last_advance_epoch'] < time.time() + 60  # reset to now
+
+
+def test_rpc_timeout_bounds_whole_call_in_module(env):
+    env.server.delays['getversion'] = 3
+    start = time.monotonic()
+    how, r = run(env.args(rpc_timeout=1))
+    assert time.monotonic() - start < 2.5
+    assert r['checks']['rpc']['message'] == 'RPC getversion at %s timed out after 1s' % env.server.url
+
+
+def test_bad_checkpoint_hash_dropped(env):
+    env.server.answers['getblockhash'] = lambda params: 'zz' if params[0] == 1024 else '0x%064x' % params[0]
+    how, r = run(env.args())
+    assert r['checks']['rpc']['status'] == 'degraded'
+    assert 'bad block hash at height 1024' in r['checks']['rpc']['message']
+    assert '1024' not in r['node']['checkpoints'] and '1232' in r['node']['checkpoints']
