@@ -101,8 +101,8 @@ def judge_process(info, name, memory_warn_mb, mismatch=None):
         value[k] = (info or {}).get(k)
     if info is None:
         return check(UNHEALTHY, 'process %s is not running' % name, value)
-    figures = 'running for %ss, RSS %s MB, CPU %s%%' % (value['uptime_seconds'], value['rss_mb'],
-                                                       value['cpu_percent'])
+    figures = 'running for %ss, RSS %s MB, CPU %s%%' % (
+        value['uptime_seconds'], value['rss_mb'], value['cpu_percent'])
     notes = ''
     if value['open_fds'] is None and info.get('open_fds_error'):
         notes = ' (open files unreadable: %s)' % info['open_fds_error']
@@ -205,7 +205,7 @@ def judge_block_height(height, network, state, now, stall_seconds, reference_hei
     elif height < prev:
         new_state = fresh
         status = DEGRADED
-        messages.append('height went down from %d to %d (restore or resync?): stall tracking reset'
+        messages.append('height went down from %s to %d (restore or resync?): stall tracking reset'
                         % (prev, height))
     elif height > prev:
         new_state = fresh

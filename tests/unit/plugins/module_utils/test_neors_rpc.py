@@ -245,12 +245,24 @@ class CannedServer:
     def _answer(self, conn):
         try:
             conn.settimeout(2)
+            # Read the whole request (headers and body): closing with unread input sends a RST,
+            # which the client would see as "connection reset" instead of our answer.
             data = b''
             while b'\r\n\r\n' not in data:
                 chunk = conn.recv(65536)
                 if not chunk:
                     return
                 data += chunk
+            head, body = data.split(b'\r\n\r\n', 1)
+            length = 0
+            for line in head.split(b'\r\n'):
+                if line.lower().startswith(b'content-length:'):
+                    length = int(line.split(b':', 1)[1])
+            while len(body) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                body += chunk
             conn.sendall(self.response[:self.drip_from])
             end = time.monotonic() + self.give_up
             for i in range(self.drip_from, len(self.response)):
