@@ -420,6 +420,8 @@ def write_inventory(state):
                         # NeoGo idles at 50-75 MiB RSS (NOTES.md); the runbook's 50 MB alert
                         # was written for neo-rs and would flag every lab node.
                         "neors_health_memory_warn_mb": 256,
+                        # A one-node lab has nobody to peer with.
+                        "neors_health_min_peers": 1 if state["nodes"] > 1 else 0,
                         # 1 s blocks: a node whose height stands still for 20 s is stuck.
                         "neors_health_stall_seconds": 20,
                         # Reports of lab runs stay with the lab, not in the git tree.
