@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from conftest import node_file, wait
 
 STATE_FILE = "/var/lib/neors-ops/health-state.json"
@@ -76,6 +78,20 @@ def test_running_node_that_cannot_persist_is_unhealthy(run_daily, faulty):
     assert row["status"] == "unhealthy"
     assert "failed to persist" in daily.problems(RPC_NODE), daily.problems(RPC_NODE)
     assert daily.rc != 0
+    assert_rest_healthy(daily, RPC_NODE)
+
+
+@pytest.mark.parametrize("corruption", ["corrupt-truncate-ldb", "corrupt-delete-current"])
+def test_node_that_cannot_open_its_db_is_unhealthy(run_daily, faulty, corruption):
+    # NeoGo exits at start-up on these; systemd keeps restarting it.
+    faulty(corruption, RPC_NODE)
+    wait(3)
+    daily = run_daily()
+    assert daily.rc != 0
+    assert daily.row(RPC_NODE)["status"] == "unhealthy"
+    # Between restarts the unit is activating (service unhealthy); in the second it runs
+    # before dying it is "active", but its RPC never answers either way.
+    assert "rpc" in daily.problems(RPC_NODE), daily.problems(RPC_NODE)
     assert_rest_healthy(daily, RPC_NODE)
 
 
