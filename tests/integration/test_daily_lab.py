@@ -1,10 +1,11 @@
 """playbooks/daily.yml against the lab's real Neo N3 nodes, one real fault at a time."""
 
 import re
+import subprocess
 
 import pytest
 
-from conftest import node_file, wait
+from conftest import INVENTORY, ROOT, node_file, wait
 
 STATE_FILE = "/var/lib/neors-ops/health-state.json"
 
@@ -134,3 +135,14 @@ def test_check_mode_changes_nothing_on_the_nodes(run_daily):
     after = {host: node_file(host, STATE_FILE) for host in ("node1", "node5")}
     assert before == after
     assert all(before.values())
+
+
+def test_node_deploy_is_idempotent(fleet):
+    # The lab deployed every node with neors.ops.node_deploy; a second run changes nothing.
+    proc = subprocess.run(["ansible-playbook", "-i", INVENTORY, "playbooks/lab_deploy.yml"],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout
+    recap = re.findall(r"^(node\d+)\s*: ok=\d+\s+changed=(\d+)", proc.stdout, re.M)
+    assert len(recap) == fleet["nodes"], proc.stdout
+    assert all(changed == "0" for host, changed in recap), recap
