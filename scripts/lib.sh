@@ -21,6 +21,8 @@ ensure_host_packages() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   command -v git >/dev/null || missing+=(git)
+  # ansible-test sanity skips its shellcheck test without it.
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
   if ((${#missing[@]})); then
     log "installing host packages: ${missing[*]}"
     apt-get update -qq
