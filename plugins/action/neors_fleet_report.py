@@ -15,7 +15,6 @@ __metaclass__ = type
 import json
 import os
 import re
-import tempfile
 
 from ansible.plugins.action import ActionBase
 
@@ -24,6 +23,7 @@ from ansible_collections.neors.ops.plugins.module_utils.neors_fleet import (
     render_markdown,
     render_table,
 )
+from ansible_collections.neors.ops.plugins.module_utils.neors_health import write_text_atomic
 
 ARGUMENT_SPEC = dict(
     results=dict(type='dict', required=True),
@@ -33,19 +33,6 @@ ARGUMENT_SPEC = dict(
     report_prefix=dict(type='str', default='daily'),
     keep_reports=dict(type='int', default=60),
 )
-
-
-def _write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.' + os.path.basename(path))
-    try:
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _prune(report_dir, prefix, keep, current):
@@ -103,11 +90,11 @@ class ActionModule(ActionBase):
                         'md': render_markdown(fleet)}
             for ext in ('json', 'md'):
                 path = os.path.join(report_dir, '%s-%s.%s' % (prefix, stamp, ext))
-                _write_atomic(path, rendered[ext])
+                write_text_atomic(path, rendered[ext])
                 result['report_files'].append(path)
             for ext in ('json', 'md'):
                 path = os.path.join(report_dir, '%s-latest.%s' % (prefix, ext))
-                _write_atomic(path, rendered[ext])
+                write_text_atomic(path, rendered[ext])
                 result['report_files'].append(path)
             result['removed_reports'] = _prune(report_dir, prefix, args['keep_reports'],
                                                '%s-%s.json' % (prefix, stamp))

@@ -2,7 +2,7 @@
 # Copyright: neors.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Judging logic of neors_health: pure functions from gathered facts to the result
-contract (docs/health-result.md). No I/O here except read_state/write_json_atomic.
+contract (docs/health-result.md). No I/O here except read_state and the atomic writers.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -459,14 +459,13 @@ def ensure_parent_dir(path, mode=0o755):
     return parent
 
 
-def write_json_atomic(path, data, mode=0o644):
-    """Write data as JSON so readers never see a partial file (temp file + rename)."""
+def write_text_atomic(path, text, mode=0o644):
+    """Write text so readers never see a partial file (temp file + fsync + rename)."""
     parent = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=parent, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
     try:
         with os.fdopen(fd, 'w') as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write('\n')
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
@@ -485,3 +484,8 @@ def write_json_atomic(path, data, mode=0o644):
             os.close(dfd)
     except OSError:
         pass
+
+
+def write_json_atomic(path, data, mode=0o644):
+    """Write data as JSON so readers never see a partial file."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + '\n', mode)
